@@ -1,0 +1,58 @@
+"""The one entry point for people and CI: `nox -s tests`, `parity`, `lint`, `bench`, `demo`."""
+import os
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.sessions = ["tests"]
+
+PACKAGES = ["core", "vision", "text", "audio", "lightning"]
+# The CPU build on this machine's disk; a bare `torch` could pull a multi-GB CUDA build.
+TORCH = "torch==2.13.0"
+
+
+def _install_ember(session):
+    session.install(*[arg for p in PACKAGES for arg in ("-e", f"packages/{p}")])
+
+
+@nox.session
+def tests(session):
+    """Every package's tests (parity tests skip without PyTorch installed)."""
+    _install_ember(session)
+    session.install("pytest", "pytest-timeout")
+    session.run("pytest", "tests", *session.posargs)
+
+
+@nox.session
+def parity(session):
+    """The tests marked `parity`, checked against PyTorch's CPU build as an oracle."""
+    _install_ember(session)
+    session.install("pytest", "pytest-timeout", TORCH)
+    session.run("pytest", "tests", "-m", "parity", *session.posargs)
+
+
+@nox.session
+def lint(session):
+    session.install("ruff")
+    session.run("ruff", "check", "packages", "tests", "benchmarks", "noxfile.py")
+
+
+@nox.session
+def bench(session):
+    """Ember against PyTorch on the same machine, same run (benchmarks/README.md)."""
+    if not os.path.exists("benchmarks/run.py"):
+        session.error("bench: the benchmark suite is not written yet (issue 'Benchmarks against "
+                      "PyTorch and a fast CPU engine'); nothing was measured")
+    _install_ember(session)
+    session.install(TORCH)
+    session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session
+def demo(session):
+    """The main job: train a small model on the bundled dataset with the Trainer."""
+    if not os.path.exists("examples/demo.py"):
+        session.error("demo: not available yet; it needs emberlightning's Trainer and "
+                      "embervision's bundled Digits dataset (their issues are open)")
+    _install_ember(session)
+    session.run("python", "examples/demo.py", *session.posargs)

@@ -1,0 +1,38 @@
+"""Ember: tensors with autograd, `nn`, `optim` and data loading, PyTorch's API on NumPy/CuPy."""
+from . import _dtypes, cuda
+from ._device import device
+from ._dtypes import (bfloat16, complex64, complex128, dtype, float16, float32, float64,
+                      get_default_dtype, int8, int16, int32, int64, promote_types, result_type,
+                      set_default_dtype, uint8)
+from ._dtypes import bool_ as bool
+from ._tensor import Size, Tensor
+from . import ops as _ops
+from .ops.arithmetic import add, div, divide, mul, multiply, neg, negative, pow, rsub, sub, \
+    subtract, true_divide
+from .ops.conversion import clone
+from .ops.creation import (arange, as_tensor, empty, empty_like, eye, from_dlpack, from_numpy,
+                           full, full_like, linspace, logspace, ones, ones_like, scalar_tensor,
+                           tensor, zeros, zeros_like)
+from .ops.reduction import mean, sum
+from .ops.shape import reshape
+from . import autograd
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+
+__version__ = "0.1.0"
+
+# PyTorch's dtype aliases (ember.half, ember.long, ...); bound here so the builtins stay intact
+# inside ember's own modules.
+half, float, double, short, int, long, cfloat, cdouble = (
+    float16, float32, float64, int16, int32, int64, complex64, complex128)
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input):
+    return input.dtype.is_floating_point
+
+
+def numel(input):
+    return input.numel()

@@ -1,0 +1,15 @@
+"""Op families. Each module defines its functions and a `METHODS` table of the Tensor methods
+it provides; `install_methods` attaches them so `x.exp()` and `ember.exp(x)` are one function."""
+from .._tensor import Tensor
+from . import arithmetic, conversion, creation, reduction, shape
+
+FAMILIES = [arithmetic, conversion, creation, reduction, shape]
+
+
+def install_methods():
+    for family in FAMILIES:
+        for name, fn in family.METHODS.items():
+            setattr(Tensor, name, fn)
+
+
+install_methods()

@@ -1,0 +1,139 @@
+"""Shared plumbing for op files: operand conversion, dtype promotion, graph recording."""
+import numbers
+
+import numpy as np
+
+from .. import _dtypes
+from .._device import array_module_of, device_of
+from .._tensor import Tensor
+from ..autograd.graph import edge
+from ..autograd.grad_mode import state as _grad_state
+
+
+def is_tensor(x):
+    return isinstance(x, Tensor)
+
+
+def requires_grad(*xs):
+    """True when grad mode is on and any tensor among `xs` requires grad."""
+    if not _grad_state.enabled:
+        return False
+    for x in xs:
+        if isinstance(x, Tensor) and x.requires_grad:
+            return True
+    return False
+
+
+def attach(out_array, node, inputs):
+    """Wrap `out_array`; when `node` is given, record it with one edge per input."""
+    if node is None:
+        return Tensor._make(out_array)
+    node.inputs = tuple(edge(x) if isinstance(x, Tensor) else None for x in inputs)
+    return Tensor._make(out_array, True, node)
+
+
+def as_tensor_like(x, like, op):
+    """Turn a number or array operand into a tensor on `like`'s device."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, numbers.Number):
+        xp = array_module_of(like._data)
+        return Tensor._make(xp.asarray(x, dtype=_dtypes.result_type(like, x).np))
+    if isinstance(x, (np.ndarray, list, tuple)):
+        from .creation import tensor
+        return tensor(x, device=like.device)
+    raise TypeError(f"{op}: expected a Tensor or a number, got {type(x).__name__}")
+
+
+def check_same_device(a, b, op):
+    """Tensors in one op share a device; 0-dim CPU tensors may join CUDA ones, as in PyTorch."""
+    da, db = a._data, b._data
+    if type(da) is not type(db):
+        if isinstance(da, np.ndarray) and da.ndim == 0:
+            return
+        if isinstance(db, np.ndarray) and db.ndim == 0:
+            return
+        raise RuntimeError(f"{op}: Expected all tensors to be on the same device, but found at "
+                           f"least two devices, {device_of(da)} and {device_of(db)}!")
+
+
+def binary(x, y, op):
+    """The two operands as arrays (or weak Python scalars) of PyTorch's result dtype."""
+    if isinstance(x, Tensor):
+        if isinstance(y, Tensor):
+            return _tensor_pair(x, y, op)
+        return _with_scalar(x, y, op)
+    if isinstance(y, Tensor):
+        ya, xs = _with_scalar(y, x, op)
+        return xs, ya
+    raise TypeError(f"{op}: expected at least one Tensor, got {type(x).__name__} and "
+                    f"{type(y).__name__}")
+
+
+def _tensor_pair(x, y, op):
+    xa, ya = x._data, y._data
+    if xa.dtype == ya.dtype and type(xa) is type(ya):
+        return xa, ya
+    check_same_device(x, y, op)
+    dt = _dtypes.result_type(x, y).np
+    xa = xa if xa.dtype == dt else xa.astype(dt)
+    ya = ya if ya.dtype == dt else ya.astype(dt)
+    if type(xa) is not type(ya):  # a 0-dim CPU tensor joining a CUDA tensor
+        xp = array_module_of(xa if xa.ndim else ya)
+        xa, ya = xp.asarray(xa), xp.asarray(ya)
+    return xa, ya
+
+
+_SCALAR_CATEGORY = {bool: 0, int: 1, float: 2, complex: 3}
+
+
+def _with_scalar(t, s, op):
+    """A Python number next to tensor `t` stays a weak scalar; when it lifts the category
+    (an int tensor times 0.5) the tensor is cast to PyTorch's result dtype first."""
+    cat = _SCALAR_CATEGORY.get(type(s))
+    if cat is None:
+        if isinstance(s, np.generic):
+            return _with_scalar(t, s.item(), op)
+        if isinstance(s, numbers.Number):
+            return _with_scalar(t, complex(s) if isinstance(s, numbers.Complex) and
+                                not isinstance(s, numbers.Real) else float(s), op)
+        raise TypeError(f"{op}: unsupported operand type {type(s).__name__} (expected a Tensor "
+                        "or a number)")
+    arr = t._data
+    if cat <= _dtypes.from_numpy_dtype(arr.dtype).category:
+        return arr, s
+    return arr.astype(_dtypes.result_type(t, s).np), s
+
+
+def meta(x):
+    """What a gradient formula needs of an input it does not read: shape and dtype."""
+    if isinstance(x, Tensor):
+        return x._data.shape, x._data.dtype
+    return None, None
+
+
+def grad_for(grad, t):
+    """Reduce a broadcast gradient to `t`'s shape and cast it to `t`'s dtype."""
+    return grad_for_meta(grad, t._data.shape, t._data.dtype)
+
+
+def grad_for_meta(grad, shape, dtype):
+    if grad._data.shape != shape:
+        grad = sum_to_shape(grad, shape)
+    if grad._data.dtype != dtype:
+        grad = grad.to(_dtypes.from_numpy_dtype(dtype))
+    return grad
+
+
+def sum_to_shape(grad, shape):
+    """Sum `grad` over the dimensions that broadcasting expanded to reach its shape."""
+    lead = grad.ndim - len(shape)
+    dims = list(range(lead))
+    for i, s in enumerate(shape):
+        if s == 1 and grad.shape[lead + i] != 1:
+            dims.append(lead + i)
+    if dims:
+        grad = grad.sum(dim=dims, keepdim=True)
+    if lead:
+        grad = grad.reshape(shape)
+    return grad

@@ -1,0 +1,159 @@
+"""The one test helper for ops: forward and gradients against PyTorch, gradcheck in float64.
+
+    from ember_testing import check_parity, check_gradcheck, rand
+    def test_exp():
+        check_gradcheck(ember.exp, rand(3, 4))
+    @pytest.mark.parity
+    def test_exp_parity():
+        check_parity(lambda m, x: m.exp(x), rand(3, 4))
+
+`check_parity(fn, *inputs)` calls `fn(module, *tensors)` once with `module=ember` and once with
+`module=torch` so one lambda serves both frameworks.
+"""
+import numpy as np
+import pytest
+
+import ember
+
+FLOAT_DTYPES = ("float32", "float64")
+
+
+def rand(*shape, low=-2.0, high=2.0, seed=0, positive=False, dtype="float64"):
+    """A reproducible NumPy array; `positive=True` keeps values in [0.5, high]."""
+    rng = np.random.default_rng(seed + 7919 * len(shape) + int(np.prod(shape) if shape else 1))
+    if positive:
+        low = 0.5
+    return rng.uniform(low, high, size=shape).astype(dtype)
+
+
+def randint(*shape, low=0, high=10, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.integers(low, high, size=shape)
+
+
+def torch_or_skip():
+    return pytest.importorskip("torch")
+
+
+def noncontiguous(arr):
+    """The same values in a non-C-contiguous layout (Fortran order), for views testing."""
+    if arr.ndim < 2:
+        return np.lib.stride_tricks.as_strided(np.repeat(arr, 2), arr.shape,
+                                               (arr.itemsize * 2,))[:] if arr.size else arr
+    return np.asfortranarray(arr)
+
+
+def _is_float(a):
+    return isinstance(a, np.ndarray) and a.dtype.kind in "fc"
+
+
+def _to_ember(a, dtype, requires_grad, layout):
+    if not isinstance(a, np.ndarray):
+        return a
+    if _is_float(a) and dtype is not None:
+        a = a.astype(dtype)
+    if layout == "noncontiguous":
+        a = noncontiguous(a)
+    t = ember.from_numpy(a.copy(order="K") if layout != "noncontiguous" else a)
+    if requires_grad and _is_float(a):
+        t.requires_grad_()
+    return t
+
+
+def _to_torch(torch, a, dtype, requires_grad, layout):
+    if not isinstance(a, np.ndarray):
+        return a
+    if _is_float(a) and dtype is not None:
+        a = a.astype(dtype)
+    if layout == "noncontiguous":
+        a = noncontiguous(a)
+    t = torch.from_numpy(np.array(a, copy=True, order="K"))
+    if requires_grad and _is_float(a):
+        t.requires_grad_()
+    return t
+
+
+def _as_numpy(x):
+    if isinstance(x, ember.Tensor):
+        arr = x.detach()._cpu_array()
+        return arr.astype(np.float32) if arr.dtype.name == "bfloat16" else arr
+    if hasattr(x, "detach"):  # torch
+        x = x.detach()
+        if str(x.dtype) == "torch.bfloat16":
+            x = x.float()
+        return x.numpy()
+    return np.asarray(x)
+
+
+def _tolerance(dtype, rtol, atol):
+    if rtol is not None:
+        return rtol, atol if atol is not None else rtol
+    return {"float64": (1e-7, 1e-9), "float32": (1e-5, 1e-6), "float16": (1e-2, 1e-3),
+            "bfloat16": (2e-2, 1e-2)}.get(dtype or "float64", (1e-5, 1e-6))
+
+
+def _flatten(out):
+    if isinstance(out, (tuple, list)):
+        return [o for x in out for o in _flatten(x)]
+    return [out]
+
+
+def assert_close(actual, expected, rtol=1e-5, atol=1e-6, what="output"):
+    a, e = _as_numpy(actual), _as_numpy(expected)
+    assert a.shape == e.shape, f"{what}: shape {a.shape} != expected {e.shape}"
+    if e.dtype.kind == "b" or e.dtype.kind in "iu":
+        np.testing.assert_array_equal(a, e, err_msg=what)
+    else:
+        np.testing.assert_allclose(a.astype(np.complex128 if a.dtype.kind == "c" else np.float64),
+                                   e.astype(np.complex128 if e.dtype.kind == "c" else np.float64),
+                                   rtol=rtol, atol=atol, equal_nan=True, err_msg=what)
+
+
+def check_parity(fn, *inputs, dtypes=FLOAT_DTYPES, grad=True, rtol=None, atol=None,
+                 layouts=("contiguous", "noncontiguous"), check_dtype=True):
+    """Compare `fn(ember, *xs)` with `fn(torch, *xs)`: outputs, output dtypes, and gradients of
+    every floating input for a random output gradient. `dtypes` casts floating inputs."""
+    torch = torch_or_skip()
+    for dtype in dtypes:
+        for layout in layouts:
+            r, a = _tolerance(dtype, rtol, atol)
+            e_in = [_to_ember(x, dtype, grad, layout) for x in inputs]
+            t_in = [_to_torch(torch, x, dtype, grad, layout) for x in inputs]
+            e_out, t_out = _flatten(fn(ember, *e_in)), _flatten(fn(torch, *t_in))
+            assert len(e_out) == len(t_out)
+            for i, (eo, to) in enumerate(zip(e_out, t_out)):
+                where = f"output {i} ({dtype}, {layout})"
+                if check_dtype and hasattr(to, "dtype"):
+                    assert eo.dtype.name == str(to.dtype).removeprefix("torch."), \
+                        f"{where}: dtype {eo.dtype} != torch's {to.dtype}"
+                assert_close(eo, to, r, a, where)
+            if not grad:
+                continue
+            diff = [(eo, to) for eo, to in zip(e_out, t_out)
+                    if getattr(to, "requires_grad", False)]
+            if not diff:
+                continue
+            rng = np.random.default_rng(1)
+            e_loss, t_loss = 0, 0
+            for eo, to in diff:
+                go = rng.uniform(-1, 1, size=tuple(to.shape)).astype(_as_numpy(to).dtype)
+                e_loss = e_loss + (eo * ember.from_numpy(go.copy())).sum()
+                t_loss = t_loss + (to * torch.from_numpy(go.copy())).sum()
+            e_loss.backward()
+            t_loss.backward()
+            for i, (ei, ti) in enumerate(zip(e_in, t_in)):
+                if getattr(ti, "requires_grad", False):
+                    where = f"gradient of input {i} ({dtype}, {layout})"
+                    if ti.grad is None:
+                        assert ei.grad is None or not _as_numpy(ei.grad).any(), where
+                        continue
+                    assert ei.grad is not None, f"{where}: ember gave no gradient"
+                    assert_close(ei.grad, ti.grad, r * 10, a * 10, where)
+
+
+def check_gradcheck(fn, *inputs, atol=1e-5, rtol=1e-3, eps=1e-6, gradgrad=False):
+    """`ember.autograd.gradcheck` on `fn(*tensors)` with float64 inputs that require grad."""
+    tensors = [_to_ember(x, "float64", True, "contiguous") for x in inputs]
+    assert ember.autograd.gradcheck(fn, tensors, atol=atol, rtol=rtol, eps=eps)
+    if gradgrad:
+        assert ember.autograd.gradgradcheck(fn, tensors, atol=atol, rtol=rtol, eps=eps)
