@@ -15,6 +15,18 @@ from .ops.creation import (arange, as_tensor, empty, empty_like, eye, from_dlpac
                            tensor, zeros, zeros_like)
 from .ops.reduction import mean, sum
 from .ops.shape import reshape
+# Each op family lists its public functions in __all__; they become `ember.<name>`.
+from .ops.comparison import *  # noqa: F401,F403
+from .ops.indexing import *  # noqa: F401,F403
+from .ops.linalg_ops import *  # noqa: F401,F403
+from .ops.reduction import *  # noqa: F401,F403
+from .ops.rounding import *  # noqa: F401,F403
+from .ops.shape import *  # noqa: F401,F403
+from .ops.sorting import *  # noqa: F401,F403
+from .ops.unary import *  # noqa: F401,F403
+from .random import *  # noqa: F401,F403
+from .serialization import *  # noqa: F401,F403
+from . import linalg, nn, optim, utils
 from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 

@@ -1,9 +1,12 @@
 """Op families. Each module defines its functions and a `METHODS` table of the Tensor methods
 it provides; `install_methods` attaches them so `x.exp()` and `ember.exp(x)` are one function."""
 from .._tensor import Tensor
-from . import arithmetic, conversion, creation, reduction, shape
+from . import (arithmetic, comparison, conversion, creation, indexing, linalg_ops, reduction,
+               rounding, shape, sorting, unary)
+from .. import random
 
-FAMILIES = [arithmetic, conversion, creation, reduction, shape]
+FAMILIES = [arithmetic, comparison, conversion, creation, indexing, linalg_ops, reduction,
+            rounding, shape, sorting, unary, random]
 
 
 def install_methods():

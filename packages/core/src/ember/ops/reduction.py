@@ -85,4 +85,5 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None):
     return attach(out, node, (input,))
 
 
+__all__ = ["sum", "mean"]
 METHODS = {"sum": sum, "mean": mean}

@@ -122,4 +122,5 @@ def _xp(arr):
     return array_module_of(arr)
 
 
+__all__ = ["reshape"]
 METHODS = {"reshape": reshape, "view": view, "expand": expand, "expand_as": expand_as}

@@ -1,0 +1,3 @@
+"""ember.linalg (being written)."""
+
+__all__ = []

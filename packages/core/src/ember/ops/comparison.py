@@ -1,0 +1,4 @@
+"""comparison ops (being written)."""
+
+__all__ = []
+METHODS = {}

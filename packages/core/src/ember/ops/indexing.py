@@ -1,0 +1,4 @@
+"""indexing ops (being written)."""
+
+__all__ = []
+METHODS = {}

@@ -1,0 +1,4 @@
+"""linalg_ops ops (being written)."""
+
+__all__ = []
+METHODS = {}

@@ -1,0 +1,4 @@
+"""unary ops (being written)."""
+
+__all__ = []
+METHODS = {}

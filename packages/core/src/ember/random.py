@@ -1,0 +1,4 @@
+"""Random numbers: generators and sampling (being written)."""
+
+__all__ = []
+METHODS = {}

@@ -1,0 +1,3 @@
+"""ember.save / ember.load (being written)."""
+
+__all__ = []
