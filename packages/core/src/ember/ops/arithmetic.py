@@ -72,6 +72,17 @@ def _conj(v):
     return v.conj() if is_tensor(v) and v.dtype.is_complex else v
 
 
+def _needed_by_product(x, y):
+    """The tensors a product's gradient reads: each factor is needed only for the other's
+    gradient, so `y.mul_(3)` on a non-leaf saves nothing that the in-place write invalidates."""
+    needed = []
+    if is_tensor(y) and is_tensor(x) and x.requires_grad:
+        needed.append(y)
+    if is_tensor(x) and is_tensor(y) and y.requires_grad:
+        needed.append(x)
+    return needed
+
+
 def mul(input, other):
     """Elementwise product, broadcasting."""
     a, b = binary(input, other, "mul")
@@ -79,7 +90,7 @@ def mul(input, other):
     if requires_grad(input, other):
         node = MulBackward0(None)
         node.x, node.y = input, other
-        node.save(*(v for v in (input, other) if is_tensor(v)))
+        node.save(*_needed_by_product(input, other))
     return attach(a * b, node, (input, other))
 
 
@@ -114,7 +125,11 @@ def div(input, other, *, rounding_mode=None):
     if requires_grad(input, other):
         node = DivBackward0(None)
         node.x, node.y = input, other
-        node.save(*(v for v in (input, other) if is_tensor(v)))
+        # Both gradients read the divisor; only the divisor's gradient reads the dividend.
+        needed = [other] if is_tensor(other) else []
+        if is_tensor(input) and is_tensor(other) and other.requires_grad:
+            needed.append(input)
+        node.save(*needed)
     return attach(out, node, (input, other))
 
 
