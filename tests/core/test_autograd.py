@@ -355,7 +355,8 @@ def test_gradcheck_detects_a_wrong_gradient():
 
 
 def test_gradgradcheck_on_products():
-    assert ember.autograd.gradgradcheck(lambda a, b: a * a * b, (leaf([1.0, 2.0]), leaf([3.0, 1.0])))
+    inputs = (leaf([1.0, 2.0]), leaf([3.0, 1.0]))
+    assert ember.autograd.gradgradcheck(lambda a, b: a * a * b, inputs)
 
 
 def test_grad_fn_introspection():

@@ -15,8 +15,9 @@ def cupy_module():
                                "install it with `pip install ember[cuda]`") from e
         try:
             count = cupy.cuda.runtime.getDeviceCount()
-        except Exception as e:  # CuPy raises its own CUDARuntimeError without a driver
-            raise RuntimeError(f"ember: a CUDA device was asked for but none is usable ({e})") from e
+        except Exception as e:  # CuPy's CUDARuntimeError when there is no driver
+            raise RuntimeError(
+                f"ember: a CUDA device was asked for but none is usable ({e})") from e
         if count == 0:
             raise RuntimeError("ember: a CUDA device was asked for but no GPU was found")
         _cupy = cupy

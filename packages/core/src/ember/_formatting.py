@@ -17,7 +17,6 @@ def _float_formatter(values):
     sci = absmax > 1e8 or (absmin > 0 and absmax / max(absmin, 1e-300) > 1000) or (
         absmax != 0 and absmax < 1e-4)
     if integral and not sci:
-        width = max(len(f"{v:.0f}") for v in finite) + 1
         return lambda v: _special(v) or f"{v:.0f}."
     if sci:
         return lambda v: _special(v) or f"{v:.{_PRECISION}e}"
@@ -38,7 +37,10 @@ def _formatter(arr, dtype):
     if dtype.is_complex:
         re = _float_formatter(arr.real.astype(np.float64).ravel())
         im = _float_formatter(arr.imag.astype(np.float64).ravel())
-        return lambda v: f"{re(v.real)}{'+' if v.imag >= 0 or np.isnan(v.imag) else '-'}{im(abs(v.imag))}j"
+        def fmt(v):
+            sign = "+" if v.imag >= 0 or np.isnan(v.imag) else "-"
+            return f"{re(v.real)}{sign}{im(abs(v.imag))}j"
+        return fmt
     if dtype.is_floating_point:
         return _float_formatter(arr.astype(np.float64).ravel())
     return lambda v: str(int(v))
@@ -61,7 +63,7 @@ def _render(arr, fmt, width, indent, summarise):
     if arr.ndim == 1:
         items = [fmt(v).rjust(width) for v in arr.tolist()] if arr.dtype != object else []
         if cut:
-            items = items[:_EDGE] + ["..."] + items[-_EDGE:]
+            items = items[:_EDGE] + [" ..."] + items[-_EDGE:]
         return "[" + ", ".join(items) + "]"
     rows = [_render(arr[i], fmt, width, indent + 1, summarise) for i in range(arr.shape[0])]
     if cut:
