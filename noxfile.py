@@ -20,7 +20,7 @@ def tests(session):
     """Every package's tests (parity tests skip without PyTorch installed)."""
     _install_ember(session)
     session.install("pytest", "pytest-timeout")
-    session.run("pytest", "tests", *session.posargs)
+    session.run("pytest", *(session.posargs or ["tests"]))
 
 
 @nox.session
@@ -28,7 +28,7 @@ def parity(session):
     """The tests marked `parity`, checked against PyTorch's CPU build as an oracle."""
     _install_ember(session)
     session.install("pytest", "pytest-timeout", TORCH)
-    session.run("pytest", "tests", "-m", "parity", *session.posargs)
+    session.run("pytest", "-m", "parity", *(session.posargs or ["tests"]))
 
 
 @nox.session
