@@ -20,6 +20,8 @@ from .ops.comparison import *  # noqa: F401,F403
 from .ops.indexing import *  # noqa: F401,F403
 from .ops.linalg_ops import *  # noqa: F401,F403
 from .ops.reduction import *  # noqa: F401,F403
+from .ops.reduction_stats import *  # noqa: F401,F403
+from .ops.cumulative import *  # noqa: F401,F403
 from .ops.rounding import *  # noqa: F401,F403
 from .ops.shape import *  # noqa: F401,F403
 from .ops.sorting import *  # noqa: F401,F403
