@@ -1,1 +1,4 @@
-"""ember.nn (being written)."""
+"""`ember.nn`: modules, parameters, initialisation, functional layer math and utilities."""
+from . import functional, init, utils
+from .modules import *  # noqa: F401,F403
+from .parameter import Buffer, Parameter
