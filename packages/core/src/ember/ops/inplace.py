@@ -1,14 +1,60 @@
-"""In-place ops (`add_`, `x[i] = v`, ...): compute out of place, write back, re-base the graph."""
+"""In-place ops (`add_`, `x[i] = v`, ...): compute out of place, write back, re-base the graph.
+
+Writing through a view changes its base too. Like PyTorch's CopySlices, the base's history is
+re-based: its new value is "old base with the view's region replaced by the result", and the view's
+history is re-derived from that by replaying the view op (`view_of(..., replay)` records how).
+"""
 import numpy as np
 
 from .. import _dtypes
+from .._tensor import Tensor
+from ..autograd.graph import Node, edge
 from ..autograd.grad_mode import state as _grad_state
 
 
+def view_of(input, array, node, replay):
+    """Wrap `array`, a view into `input`'s memory, as a view tensor sharing its version counter.
+
+    `replay(t)` must re-derive this view from `t` with ember ops; for a view of a view the replays
+    are chained, so the final one maps the root base to this view.
+    """
+    out = input._view_of(array, node)
+    if input._base is None:
+        out._view_fn = replay
+    else:
+        parent = getattr(input, "_view_fn", None)
+        if parent is not None:  # a view of a detached view is not tracked, as in PyTorch
+            out._view_fn = lambda b: replay(parent(b))
+    return out
+
+
+def _tracked_base(t):
+    """The base whose history in-place writes into `t` must re-base, or None."""
+    if t._base is None:
+        return None
+    return t._base if getattr(t, "_view_fn", None) is not None else None
+
+
 def check_inplace_allowed(self, op):
-    if _grad_state.enabled and self.requires_grad and self.grad_fn is None:
+    if not _grad_state.enabled:
+        return
+    if self.requires_grad and self.grad_fn is None:
         raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an "
                            "in-place operation.")
+    base = _tracked_base(self)
+    if base is not None and base.requires_grad and base.grad_fn is None:
+        raise RuntimeError(f"{op}: a view of a leaf Variable that requires grad is being used in "
+                           f"an in-place operation (view shape {list(self.shape)}, base shape "
+                           f"{list(base.shape)}).")
+
+
+def check_writable(self, op):
+    flags = self._data.flags
+    if not getattr(flags, "writeable", True):
+        raise RuntimeError(f"{op}: unsupported operation: the tensor of shape {list(self.shape)} "
+                           "is read-only (an expanded tensor, where more than one element refers "
+                           "to a single memory location, or a read-only array). Please clone() "
+                           "the tensor before performing the operation.")
 
 
 def apply_inplace(self, result, op):
@@ -25,18 +71,55 @@ def apply_inplace(self, result, op):
     if data.shape != self._data.shape:
         raise RuntimeError(f"{op}: output with shape {list(self._data.shape)} doesn't match the "
                            f"broadcast shape {list(data.shape)}")
-    if not self._data.flags.writeable:
-        raise RuntimeError(f"{op}: the tensor's memory is read-only (it was made from a "
-                           "read-only array)")
+    check_writable(self, op)
     if isinstance(self._data, np.ndarray):
         np.copyto(self._data, data)
     else:
         self._data[...] = data
     self._vc[0] += 1
-    if result.grad_fn is not None:
+    commit_history(self, result)
+    return self
+
+
+def commit_history(self, result):
+    """After `self`'s data was overwritten in place, make `result`'s graph `self`'s history."""
+    if not _grad_state.enabled:
+        return
+    base = _tracked_base(self)
+    if base is not None and (result.grad_fn is not None or base.requires_grad):
+        _rebase(self, base, result)
+    elif result.grad_fn is not None:
         self.grad_fn = result.grad_fn
         self.requires_grad = True
-    return self
+
+
+class CopySlices(Node):
+    """The base after an in-place write into one of its views: old base outside the view's
+    region, the in-place result inside it."""
+    __slots__ = ("replay", "result_dtype")
+
+    def backward(self, g):
+        g_base = g_result = None
+        if self.inputs[0] is not None:
+            g_base = g.clone()
+            self.replay(g_base).fill_(0)
+        if self.inputs[1] is not None:
+            g_result = self.replay(g)
+            if g_result._data.dtype != self.result_dtype:
+                g_result = g_result.to(_dtypes.from_numpy_dtype(self.result_dtype))
+        return g_base, g_result
+
+
+def _rebase(view, base, result):
+    node = CopySlices((edge(base), edge(result)))
+    node.replay = view._view_fn
+    node.result_dtype = result._data.dtype
+    base.grad_fn = node
+    base.requires_grad = True
+    # The view's history now starts from the re-based base.
+    probe = Tensor._make(base._data, True, node)
+    view.grad_fn = view._view_fn(probe).grad_fn
+    view.requires_grad = True
 
 
 def make_inplace(fn, name):
@@ -46,4 +129,3 @@ def make_inplace(fn, name):
     method.__name__ = name
     method.__doc__ = f"In-place form of `{fn.__name__}`."
     return method
-
