@@ -120,7 +120,7 @@ def collate(batch, *, collate_fn_map=None):
             bad = next(i for i, n in enumerate(sizes) if n != sizes[0])
             raise RuntimeError("each element in list of batch should be of equal size "
                                f"(entry 0 has {sizes[0]} elements, entry {bad} has {sizes[bad]})")
-        columns = [collate(list(s), collate_fn_map=collate_fn_map) for s in zip(*batch)]
+        columns = [collate(s, collate_fn_map=collate_fn_map) for s in zip(*batch)]
         if isinstance(elem, tuple):
             return columns  # PyTorch returns a list for plain tuples (backwards compatibility)
         return _rebuild_sequence(elem, columns)
