@@ -339,6 +339,8 @@ def min(input, dim=None, keepdim=False, *, other=None):
 
 def _argext(input, dim, keepdim, op, largest):
     arr = input._data
+    if arr.dtype == np.bool_:
+        raise RuntimeError(f"{op}(): does not support bool input")
     if dim is None:
         if arr.size == 0:
             raise IndexError(f"{op}(): Expected reduction dim to be specified for "
