@@ -3,6 +3,7 @@
 `weights_only=True` allows only the names in `_ALLOWED` (tensor rebuilders, dtypes, devices,
 sizes, containers, primitives): no other callable in the file can run.
 """
+import _compat_pickle
 import codecs
 import collections
 import pickle
@@ -169,6 +170,10 @@ class CheckpointUnpickler(pickle.Unpickler):
 
     def find_class(self, module, name):
         module = "torch._tensor" if module == "torch.tensor" else module  # pre-1.8 module path
+        # Protocol 2 writes Python 2 names (`__builtin__.set`); translate as pickle itself does.
+        if (module, name) in _compat_pickle.NAME_MAPPING:
+            module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+        module = _compat_pickle.IMPORT_MAPPING.get(module, module)
         full = f"{module}.{name}"
         if full in _ALLOWED:
             return _ALLOWED[full]
