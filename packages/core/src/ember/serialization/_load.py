@@ -209,7 +209,11 @@ def load(f, map_location=None, weights_only=True, mmap=None):
         if head[:4] == b"PK\x03\x04":
             if mmap and path is None:
                 raise ValueError("ember.load: mmap=True needs a file path, not a file object")
-            zf = stack.enter_context(zipfile.ZipFile(f))
+            try:
+                zf = stack.enter_context(zipfile.ZipFile(f))
+            except zipfile.BadZipFile as e:
+                raise RuntimeError(f"ember.load: the checkpoint is a damaged zip file ({e}); "
+                                   "was it truncated?") from None
             return _load_zip(zf, path, restore, weights_only, bool(mmap))
         if mmap:
             raise ValueError("ember.load: mmap=True needs a zip checkpoint (torch.save's default "
