@@ -224,13 +224,23 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     return _finish(arr, requires_grad)
 
 
+def _range_args(start, end, steps, op):
+    if steps < 0:
+        raise RuntimeError(f"{op}(): number of steps must be non-negative, got {steps}")
+    return (v.item() if isinstance(v, Tensor) else v for v in (start, end, steps))
+
+
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    """`steps` evenly spaced values from `start` to `end` inclusive."""
+    start, end, steps = _range_args(start, end, steps, "linspace")
     xp, dt, _ = _xp_dtype(dtype, device)
     return _finish(xp.linspace(start, end, int(steps), dtype=np.float64).astype(dt.np),
                    requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    """`base ** linspace(start, end, steps)`."""
+    start, end, steps = _range_args(start, end, steps, "logspace")
     xp, dt, _ = _xp_dtype(dtype, device)
     return _finish(xp.logspace(start, end, int(steps), base=base, dtype=np.float64)
                    .astype(dt.np), requires_grad)
