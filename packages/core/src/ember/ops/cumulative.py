@@ -161,8 +161,9 @@ def logcumsumexp(input, dim):
     """`log(cumsum(exp(x)))` along `dim`, computed without overflow."""
     arr = input._data
     d = _axis(input, dim, "logcumsumexp")
-    if arr.dtype.kind in "biu":
-        arr = arr.astype(_dtypes.get_default_dtype().np)
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise RuntimeError(f"logcumsumexp: expected a floating point input (got "
+                           f"{input.dtype.name})")
     xp = array_module_of(arr)
     out = arr.copy() if arr.ndim == 0 else xp.logaddexp.accumulate(arr, axis=d)
     node = None
