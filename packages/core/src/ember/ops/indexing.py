@@ -13,7 +13,7 @@ from .. import _dtypes
 from .._device import array_module_of, move_array
 from .._tensor import Tensor, _dim
 from ..autograd.graph import Node, edge
-from ._common import attach, grad_for, requires_grad
+from ._common import attach, grad_for_meta, requires_grad
 from .inplace import apply_inplace, check_inplace_allowed, check_writable, commit_history, \
     make_inplace, view_of
 
@@ -141,7 +141,6 @@ def _reduce_to(g, shape, dtype):
     """`g` summed to `shape` (what a broadcast value contributed) and cast to `dtype`."""
     if g.ndim < len(shape):  # NumPy lets a value carry extra leading 1-dims
         g = g.reshape(shape)
-    from ._common import grad_for_meta
     return grad_for_meta(g, shape, dtype)
 
 
