@@ -18,6 +18,7 @@ from .ops.shape import reshape
 # Each op family lists its public functions in __all__; they become `ember.<name>`.
 from .ops.comparison import *  # noqa: F401,F403
 from .ops.indexing import *  # noqa: F401,F403
+from .ops.joining import *  # noqa: F401,F403
 from .ops.linalg_ops import *  # noqa: F401,F403
 from .ops.reduction import *  # noqa: F401,F403
 from .ops.reduction_stats import *  # noqa: F401,F403
