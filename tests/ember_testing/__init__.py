@@ -81,7 +81,7 @@ def _as_numpy(x):
         x = x.detach()
         if str(x.dtype) == "torch.bfloat16":
             x = x.float()
-        return x.numpy()
+        return x.numpy(force=True)  # force: zero tensors from sgn and friends
     return np.asarray(x)
 
 
