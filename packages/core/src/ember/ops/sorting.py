@@ -247,9 +247,9 @@ def histc(input, bins=100, min=0, max=0):
     xp = array_module_of(arr)
     lo, hi = float(min), float(max)
     if lo == hi and arr.size:
-        finite = arr[xp.isfinite(arr)]
-        if finite.size:
-            lo, hi = float(finite.min()), float(finite.max())
+        lo, hi = float(arr.min()), float(arr.max())
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise RuntimeError(f"histc: range of [{lo}, {hi}] is not finite")
     if lo == hi:
         lo, hi = lo - 1, hi + 1
     if lo > hi:
