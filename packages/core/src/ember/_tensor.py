@@ -63,7 +63,7 @@ class Tensor:
     def _own(self):
         """Make the array writable and owned (copies when it is a view or read-only)."""
         d = self._data
-        if getattr(d, "base", None) is not None or not d.flags.writeable:
+        if getattr(d, "base", None) is not None or not getattr(d.flags, "writeable", True):
             self._data = d.copy()
         return self
 
