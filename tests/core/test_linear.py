@@ -55,7 +55,8 @@ def test_linear_broadcast_bias():
 
 
 @pytest.mark.parametrize("args, message", [
-    ((rand(2, 3), rand(5, 4)), r"linear: mat1 and mat2 shapes cannot be multiplied \(2x3 and 4x5\)"),
+    ((rand(2, 3), rand(5, 4)),
+     r"linear: mat1 and mat2 shapes cannot be multiplied \(2x3 and 4x5\)"),
     ((rand(2, 3), rand(5, 3).astype("float32")), "linear: expected m1 and m2 to have the same "
                                                  "dtype, but got: double != float"),
     ((rand(2, 3), rand(3)), "linear: weight must be 2-D"),

@@ -345,7 +345,7 @@ class Module:
             for module in self.children():
                 module._apply(fn)
         with no_grad():
-            for key, param in self._parameters.items():
+            for param in self._parameters.values():
                 if param is None:
                     continue
                 param.data = fn(param)

@@ -2,6 +2,8 @@
 each gradient element to [-clip_value, clip_value]. Works on the raw arrays in place."""
 import math
 
+import numpy as np
+
 from ..._device import array_module_of
 from ..._tensor import Tensor
 
@@ -59,9 +61,11 @@ def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     # Always multiply (by exactly 1 when under the limit), as PyTorch does, so a NaN/inf norm
     # propagates into the gradients instead of being silently skipped.
     coef = array_module_of(total).minimum(float(max_norm) / (total + 1e-6), 1.0)
-    for g in grads:
-        g._data *= coef.astype(g._data.dtype)
-        g._vc[0] += 1
+    # A non-finite norm makes NaN gradients on purpose (PyTorch's behaviour): no warning.
+    with np.errstate(invalid="ignore"):
+        for g in grads:
+            g._data *= coef.astype(g._data.dtype)
+            g._vc[0] += 1
 
 
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
