@@ -69,7 +69,10 @@ def _to_torch(torch, a, dtype, requires_grad, layout):
         a = a.astype(dtype)
     if layout == "noncontiguous":
         a = noncontiguous(a)
-    t = torch.from_numpy(np.array(a, copy=True, order="K"))
+    if a.dtype.name == "bfloat16":  # torch.from_numpy has no bfloat16: go through float32
+        t = torch.from_numpy(a.astype(np.float32)).to(torch.bfloat16)
+    else:
+        t = torch.from_numpy(np.array(a, copy=True, order="K"))
     if requires_grad and _is_float(a):
         t.requires_grad_()
     return t

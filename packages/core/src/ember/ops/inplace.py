@@ -125,7 +125,16 @@ def _rebase(view, base, result):
 def make_inplace(fn, name):
     """`x.op_(...)` from the out-of-place `fn`."""
     def method(self, *args, **kwargs):
-        return apply_inplace(self, fn(self, *args, **kwargs), name)
+        if not _grad_state.enabled:
+            return apply_inplace(self, fn(self, *args, **kwargs), name)
+        # The op's backward may need the values about to be overwritten (sin_ reads its old
+        # input): compute on an alias, and if the graph saved it, keep a copy as PyTorch does.
+        alias = Tensor._make(self._data, self.requires_grad, self.grad_fn)
+        result = fn(alias, *args, **kwargs)
+        node = result.grad_fn
+        if node is not None and any(t is alias for t in node.saved):
+            alias._data = alias._data.copy()
+        return apply_inplace(self, result, name)
     method.__name__ = name
     method.__doc__ = f"In-place form of `{fn.__name__}`."
     return method

@@ -8,7 +8,7 @@ from .. import _dtypes
 from .._device import array_module_of
 from .._tensor import Tensor
 from ..autograd.graph import Node
-from ._common import attach, binary, grad_for, grad_for_meta, is_tensor, meta, requires_grad
+from ._common import attach, binary, grad_for, is_tensor, requires_grad
 from ._special import erf_array, erfc_array, erfinv_array
 from .arithmetic import add, pow
 from .inplace import make_inplace
@@ -47,6 +47,10 @@ class _Pointwise(Node):
         if x._data.dtype.kind == "c":
             x = x.conj()
         return (self.derivative(g, x),)
+
+
+def _bool_as_int64(a):
+    return a.astype("int64") if a.dtype == bool else a
 
 
 def _pointwise(name, compute, derivative, *, floating=True, quiet=True, check=None,
@@ -103,7 +107,8 @@ sqrt = _pointwise("sqrt", lambda xp, a: xp.sqrt(a), lambda g, x: g / (2 * sqrt(x
                   doc="Square root (NaN for negative reals).")
 rsqrt = _pointwise("rsqrt", lambda xp, a: 1 / xp.sqrt(a), lambda g, x: g * (-0.5 * rsqrt(x) / x),
                    doc="1 / sqrt(x).")
-square = _pointwise("square", lambda xp, a: a * a, lambda g, x: g * (2 * x), floating=False,
+square = _pointwise("square", lambda xp, a: _bool_as_int64(a) ** 2, lambda g, x: g * (2 * x),
+                    floating=False,
                     node_name="PowBackward0", doc="x * x (bool gives int64, as in PyTorch).")
 sin = _pointwise("sin", lambda xp, a: xp.sin(a), lambda g, x: g * cos(x), doc="Sine.")
 cos = _pointwise("cos", lambda xp, a: xp.cos(a), lambda g, x: -g * sin(x), doc="Cosine.")
@@ -149,8 +154,10 @@ reciprocal = _pointwise("reciprocal", lambda xp, a: 1 / a, lambda g, x: -g / (x 
                         doc="1 / x (integers give the default float dtype).")
 relu = _pointwise("relu", lambda xp, a: xp.maximum(a, 0), lambda g, x: g * (x > 0),
                   floating=False, quiet=False, check=_no_bool, doc="max(x, 0); NaN stays NaN.")
+# For complex x `_Pointwise` hands over conj(x); PyTorch's gradient is grad * sgn(x).
 abs = _pointwise("abs", lambda xp, a: xp.abs(a), lambda g, x: g * sgn(x.conj()),
-                 floating=False, quiet=False, check=_no_bool, doc="|x| (a real tensor for complex x).")
+                 floating=False, quiet=False, check=_no_bool,
+                 doc="|x| (a real tensor for complex x).")
 
 
 def _sign_check(arr, op):
@@ -159,13 +166,22 @@ def _sign_check(arr, op):
                            "numbers. Please use ember.sgn instead.")
 
 
-sign = _pointwise("sign", lambda xp, a: a if a.dtype == bool else xp.sign(a), _zero_grad,
+def _sign(xp, a):
+    if a.dtype == bool:
+        return a.copy()
+    if a.dtype.kind in "iu":
+        return xp.sign(a)
+    # Unlike NumPy, PyTorch's sign of NaN is 0.
+    return (a > 0).astype(a.dtype) - (a < 0)
+
+
+sign = _pointwise("sign", _sign, _zero_grad,
                   floating=False, quiet=False, check=_sign_check, doc="-1, 0 or 1 per element.")
 
 
 def _sgn(xp, a):
     if a.dtype.kind != "c":
-        return a if a.dtype == bool else xp.sign(a)
+        return _sign(xp, a)
     mag = xp.abs(a)
     return xp.where(mag == 0, 0, a / xp.where(mag == 0, 1, mag)).astype(a.dtype)
 
@@ -199,7 +215,7 @@ def _frac_check(arr, op):
 
 
 frac = _pointwise("frac", lambda xp, a: a - xp.trunc(a), lambda g, x: g, floating=False,
-                  quiet=False, check=_frac_check, doc="x - trunc(x).")
+                  check=_frac_check, doc="x - trunc(x).")
 fix = trunc
 _round_half_even = _pointwise("round", _integral_is_identity(lambda xp, a: xp.rint(a)),
                               _zero_grad, floating=False, quiet=False, check=_no_bool)
@@ -495,11 +511,13 @@ def _two_operand(name, compute, derivatives, node_name, scalars=True, doc=""):
             _tensor_arg(input, name)
             _tensor_arg(other, name)
         a, b = binary(input, other, name)
-        if not (_dtypes.result_type(input, other).category >= 2):
-            f = _dtypes.get_default_dtype().np
-            a = a.astype(f) if _is_array(a) else a
-            b = b.astype(f) if _is_array(b) else b
+        dt = _dtypes.result_type(input, other)
+        dt = dt if dt.category >= 2 else _dtypes.get_default_dtype()
         xp = array_module_of(a if _is_array(a) else b)
+        # Numbers become 0-dim arrays of the result dtype: NumPy would widen float32 next to
+        # the float64 scalar that xp.log(3.0) returns.
+        a = a.astype(dt.np, copy=False) if _is_array(a) else xp.asarray(a, dtype=dt.np)
+        b = b.astype(dt.np, copy=False) if _is_array(b) else xp.asarray(b, dtype=dt.np)
         with np.errstate(all="ignore"):
             out = compute(xp, a, b)
         node = None
