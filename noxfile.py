@@ -27,7 +27,8 @@ def tests(session):
 def parity(session):
     """The tests marked `parity`, checked against PyTorch's CPU build as an oracle."""
     _install_ember(session)
-    session.install("pytest", "pytest-timeout", TORCH)
+    # safetensors: the reference library ember.safetensors is byte-compared against.
+    session.install("pytest", "pytest-timeout", TORCH, "safetensors")
     session.run("pytest", "-m", "parity", *(session.posargs or ["tests"]))
 
 
