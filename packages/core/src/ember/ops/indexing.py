@@ -591,12 +591,14 @@ def take_along_dim(input, indices, dim=None):
 def nonzero(input, *, as_tuple=False):
     """Indices of the non-zero elements: an (n, ndim) int64 tensor, or one 1-D tensor per dim."""
     arr = input._data
+    xp = array_module_of(arr)
+    # A 0-d tensor counts as 1-D for as_tuple and as having no dims otherwise, as in PyTorch.
     idx = (arr.reshape(1) if arr.ndim == 0 else arr).nonzero()
     if as_tuple:
         return tuple(Tensor._make(i.astype(np.int64)) for i in idx)
-    xp = array_module_of(arr)
-    return Tensor._make(xp.stack(idx, axis=1).astype(np.int64) if idx else
-                        xp.zeros((int(arr.size != 0 and arr.item() != 0), 0), np.int64))
+    if arr.ndim == 0:
+        return Tensor._make(xp.zeros((int(idx[0].size), 0), np.int64))
+    return Tensor._make(xp.stack(idx, axis=1).astype(np.int64))
 
 
 def argwhere(input):
