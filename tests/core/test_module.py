@@ -346,6 +346,9 @@ def test_parameter_repr_copy_pickle():
     p = nn.Parameter(ember.tensor([1.0, 2.0]))
     assert repr(p) == "Parameter containing:\ntensor([1., 2.], requires_grad=True)"
     assert not nn.Parameter(ember.zeros(1), requires_grad=False).requires_grad
+    assert nn.Parameter(ember.tensor([1]), requires_grad=False).dtype == ember.int64
+    with pytest.raises(RuntimeError, match="floating point and complex"):
+        nn.Parameter(ember.tensor([1]))
     p.grad = ember.ones(2)
     q = copy.deepcopy(p)
     assert isinstance(q, nn.Parameter) and q.requires_grad and q._data is not p._data

@@ -10,6 +10,9 @@ class Parameter(Tensor):
         if data is None:
             from ..ops.creation import empty
             data = empty(0)
+        if requires_grad and not (data.dtype.is_floating_point or data.dtype.is_complex):
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               f"gradients (got {data.dtype})")
         self = object.__new__(cls)
         Tensor._init(self, data._data, requires_grad)
         return self
