@@ -100,6 +100,14 @@ def test_same_storage_as_two_dtypes_is_refused():
         ember.save([ember.from_numpy(arr), ember.from_numpy(arr.view(np.int32))], io.BytesIO())
 
 
+def test_views_and_user_attributes():
+    base = ember.arange(12.0)
+    view = base.reshape(3, 4)[1]  # ember keeps internal view bookkeeping on such tensors
+    view.note = "kept"
+    out = _round_trip({"base": base, "view": view})
+    assert out["view"].tolist() == [4, 5, 6, 7] and out["view"].note == "kept"
+
+
 def test_requires_grad_and_parameter():
     t = ember.ones(3, requires_grad=True)
     p = ember.nn.Parameter(ember.zeros(2)) if hasattr(ember.nn, "Parameter") else None

@@ -158,7 +158,10 @@ class _CheckpointPickler(pickle._Pickler):
 
     def reducer_override(self, obj):
         if isinstance(obj, Tensor):
-            state = getattr(obj, "__dict__", None) or None
+            # Attributes users set on a tensor travel as PyTorch's "state"; names starting with
+            # "_" are ember's own bookkeeping (e.g. `_view_fn` on views) and stay behind.
+            state = {k: v for k, v in getattr(obj, "__dict__", {}).items()
+                     if not k.startswith("_")} or None
             if self.parameter is not None and isinstance(obj, self.parameter):
                 data = Tensor._make(obj._data)
                 if state:
