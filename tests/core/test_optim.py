@@ -378,3 +378,38 @@ def test_no_warning_in_normal_use():
             opt.zero_grad()
             (p * p).sum().backward()
             opt.step()
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not ember.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("name,kwargs", CASES + [("LBFGS", dict(lr=0.5, max_iter=5,
+                                                                 line_search_fn="strong_wolfe"))],
+                         ids=IDS + ["LBFGS"])
+def test_cuda_matches_cpu(name, kwargs):
+    """The same raw-array code runs on CuPy arrays; state_dict loads across devices."""
+    results = []
+    for device in ("cpu", "cuda"):
+        params = [ember.tensor(a, device=device, requires_grad=True) for a in initial()]
+        opt = getattr(ember.optim, name)(params, **kwargs)
+
+        def closure(opt=opt, params=params):
+            opt.zero_grad()
+            loss = loss_fn(ember, params)
+            loss.backward()
+            return loss
+
+        for _ in range(4):
+            opt.step(closure)
+        for key, value in opt.state_dict()["state"].get(0, {}).items():
+            if isinstance(value, ember.Tensor) and value.ndim:
+                assert value.device.type == device, key
+        results.append(([p.detach().cpu().numpy() for p in params], opt.state_dict()))
+    for cpu, gpu in zip(results[0][0], results[1][0]):
+        np.testing.assert_allclose(gpu, cpu, rtol=1e-9, atol=1e-11)
+    if name != "LBFGS":  # a CPU state_dict moves onto CUDA parameters
+        params = [ember.tensor(a, device="cuda", requires_grad=True) for a in results[0][0]]
+        opt = getattr(ember.optim, name)(params, **kwargs)
+        opt.load_state_dict(results[0][1])
+        for value in opt.state[params[0]].values():
+            if isinstance(value, ember.Tensor) and value.ndim:
+                assert value.is_cuda

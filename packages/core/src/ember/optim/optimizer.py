@@ -204,7 +204,7 @@ class Optimizer:
         """A reusable uninitialised array shaped like `like`: the step's temporaries live here
         rather than being allocated per parameter per step. `slot` tells apart the temporaries
         one update needs at the same time."""
-        key = (slot, like.dtype, getattr(like, "device", None))
+        key = (slot, like.dtype, device_of(like))
         buf = self._scratch_buffers.get(key)
         n = like.size
         if buf is None or buf.size < n:
