@@ -19,8 +19,10 @@ import numpy as np
 
 from ._fetch import create_fetcher
 
-# How often a worker waiting for work checks that its parent is still alive.
-_PARENT_CHECK_INTERVAL = 1.0
+# How often a worker waiting for work checks for shutdown and for a dead parent. The shutdown
+# event matters when the loader is garbage-collected: the index queues' feeder threads may be
+# finalised before the loader's own cleanup runs, so its "exit" message can be lost.
+_POLL_INTERVAL = 0.1
 
 
 class WorkerInfo:
@@ -126,9 +128,9 @@ def worker_loop(is_iterable, dataset, index_queue, result_queue, done_event, aut
         ended = False
         while True:
             try:
-                task = index_queue.get(timeout=_PARENT_CHECK_INTERVAL)
+                task = index_queue.get(timeout=_POLL_INTERVAL)
             except queue.Empty:
-                if os.getppid() != parent:  # the main process died without telling us
+                if done_event.is_set() or os.getppid() != parent:
                     break
                 continue
             if task is None:

@@ -160,10 +160,20 @@ class DataLoader:
         return len(self._index_sampler)
 
 
+def _base_seed(generator):
+    """One draw from `generator` (ember's global one by default), as PyTorch draws it."""
+    from ..._dtypes import int64
+    from ...ops.creation import empty
+    return int(empty((), dtype=int64).random_(generator=generator).item())
+
+
 class _BaseIter:
     def __init__(self, loader):
         self._loader = loader
         self._sampler_iter = iter(loader._index_sampler)
+        # Drawn even without workers, as PyTorch does, so that a seed gives the same shuffle
+        # order whatever num_workers is.
+        self._base_seed = _base_seed(loader.generator)
         self._num_yielded = 0
 
     def __iter__(self):
@@ -192,13 +202,6 @@ class _SingleProcessIter(_BaseIter):
         return self._fetcher.fetch(self._next_index())
 
 
-def _base_seed(generator):
-    """One draw from `generator` (ember's global one by default), as PyTorch draws it."""
-    from ..._dtypes import int64
-    from ...ops.creation import empty
-    return int(empty((), dtype=int64).random_(generator=generator).item())
-
-
 class _MultiProcessIter(_BaseIter):
     """Workers get tasks round-robin, at most `prefetch_factor` outstanding each; results are
     buffered until their turn so batches come out in sampler order."""
@@ -214,7 +217,6 @@ class _MultiProcessIter(_BaseIter):
         self._shutdown = False
         self._result_queue = ctx.Queue()
         self._done_event = ctx.Event()
-        base_seed = _base_seed(loader.generator)
         self._index_queues, self._workers = [], []
         for worker_id in range(n):
             index_queue = ctx.Queue()
@@ -222,7 +224,7 @@ class _MultiProcessIter(_BaseIter):
             w = ctx.Process(target=_worker.worker_loop, daemon=True, args=(
                 loader._is_iterable, loader.dataset, index_queue, self._result_queue,
                 self._done_event, loader._auto_collation, loader.collate_fn, loader.drop_last,
-                base_seed, loader.worker_init_fn, worker_id, n))
+                self._base_seed, loader.worker_init_fn, worker_id, n))
             w.start()
             self._index_queues.append(index_queue)
             self._workers.append(w)
