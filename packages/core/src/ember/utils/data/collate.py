@@ -14,6 +14,7 @@ import numpy as np
 from ..._dtypes import float64
 from ..._tensor import Tensor
 from ...ops.creation import as_tensor, tensor
+from ...ops.joining import stack
 
 _ERR = ("default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
         "found {}")
@@ -66,7 +67,6 @@ def default_convert(data):
 
 def collate_tensor_fn(batch, *, collate_fn_map=None):
     """Stack along a new first dim, after checking shapes so the error names the entries."""
-    from ...ops.shape import stack
     first = tuple(batch[0].shape)
     for i, t in enumerate(batch):
         if tuple(t.shape) != first:
