@@ -91,3 +91,12 @@ def test_errors(call, text):
         call(ember.ones(2, 3))
     with pytest.raises(RuntimeError, match="logcumsumexp: expected a floating point"):
         ember.logcumsumexp(ember.tensor([1, 2]), 0)
+
+
+@pytest.mark.parity
+def test_long_scans():
+    # Odd lengths past several doubling steps of the scan, with repeated values for ties.
+    x = np.round(rand(3, 37), 1)
+    check_parity(lambda m, t: (t.cummax(1), t.cummin(1), m.logcumsumexp(t, 1)), x)
+    # mode's index (and so its gradient) among many equal values is unspecified in PyTorch.
+    check_parity(lambda m, t: t.mode(1).values, x, grad=False)

@@ -10,6 +10,22 @@ from .inplace import make_inplace
 from .reduction import prod, return_type_for, sum
 
 
+def inclusive_scan(arrays, axis, combine):
+    """Running `combine` along `axis` over a tuple of same-shape arrays: `combine(earlier,
+    later)` takes and returns tuples and must be associative. Hillis-Steele doubling, log2(n)
+    whole-array steps, because CuPy has no ufunc.accumulate for maximum or logaddexp."""
+    xp = array_module_of(arrays[0])
+    arrays = tuple(xp.moveaxis(a, axis, -1) for a in arrays)
+    n, step = arrays[0].shape[-1], 1
+    while step < n:
+        merged = combine(tuple(a[..., :-step] for a in arrays),
+                         tuple(a[..., step:] for a in arrays))
+        arrays = tuple(xp.concatenate([a[..., :step], m], axis=-1)
+                       for a, m in zip(arrays, merged))
+        step *= 2
+    return tuple(xp.moveaxis(a, -1, axis) for a in arrays)
+
+
 def _axis(input, dim, op):
     return _dim(dim, input._data.ndim, op)
 
@@ -101,15 +117,19 @@ def _cumext(input, dim, op, largest):
     if arr.ndim == 0:
         values, index = arr.copy(), xp.zeros((), np.int64)
     else:
-        acc = xp.maximum if largest else xp.minimum
-        values = acc.accumulate(arr, axis=d)
         j = xp.arange(arr.shape[d]).reshape([-1 if i == d else 1 for i in range(arr.ndim)])
-        # The index moves to every position that reaches the running extreme (ties move it on,
-        # as in PyTorch); a NaN becomes the extreme for good.
-        hit = arr == values
-        if arr.dtype.kind in "fc":
-            hit |= xp.isnan(arr)
-        index = xp.maximum.accumulate(xp.where(hit, j, 0), axis=d).astype(np.int64)
+        floating = arr.dtype.kind in "fc"
+
+        def later_wins(earlier, later):
+            # The later element takes over when it reaches the extreme (ties move the index
+            # on, as in PyTorch) or is NaN; an earlier NaN stays the extreme.
+            (v0, i0), (v1, i1) = earlier, later
+            take = v1 >= v0 if largest else v1 <= v0
+            if floating:
+                take = take | xp.isnan(v1)
+            return xp.where(take, v1, v0), xp.where(take, i1, i0)
+        values, index = inclusive_scan((arr, xp.broadcast_to(j, arr.shape).astype(np.int64)),
+                                       d, later_wins)
     node = None
     if requires_grad(input):
         node = CummaxBackward0(None)
@@ -165,7 +185,8 @@ def logcumsumexp(input, dim):
         raise RuntimeError(f"logcumsumexp: expected a floating point input (got "
                            f"{input.dtype.name})")
     xp = array_module_of(arr)
-    out = arr.copy() if arr.ndim == 0 else xp.logaddexp.accumulate(arr, axis=d)
+    out = arr.copy() if arr.ndim == 0 else \
+        inclusive_scan((arr,), d, lambda a, b: (xp.logaddexp(a[0], b[0]),))[0]
     node = None
     if requires_grad(input):
         node = LogcumsumexpBackward0(None)

@@ -147,6 +147,7 @@ class ModeBackward0(MaxBackward0):
 
 def mode(input, dim=-1, keepdim=False):
     """Most frequent value along `dim` (the smallest among ties) and its last index."""
+    from .cumulative import inclusive_scan
     arr = input._data
     d = _dim(dim, arr.ndim, "mode")
     xp = array_module_of(arr)
@@ -160,7 +161,9 @@ def mode(input, dim=-1, keepdim=False):
     starts = xp.concatenate([xp.ones(s.shape[:-1] + (1,), bool), s[..., 1:] != s[..., :-1]], -1)
     # Length of the run of equal values ending at each sorted position; the first longest run
     # ends at the smallest most-frequent value.
-    run = j - xp.maximum.accumulate(xp.where(starts, j, 0), axis=-1) + 1
+    run_start = inclusive_scan((xp.where(starts, j, 0),), -1,
+                               lambda a, b: (xp.maximum(a[0], b[0]),))[0]
+    run = j - run_start + 1
     value = xp.take_along_axis(s, run.argmax(axis=-1)[..., None], axis=-1)
     last = xp.where(a == value, j, -1).max(axis=-1)
     index = xp.expand_dims(last, d)
