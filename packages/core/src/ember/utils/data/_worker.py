@@ -2,11 +2,11 @@
 
 Protocol: the main process puts `(task_id, index)` on a worker's own index queue (`None` means
 exit, a `_ResumeIteration` starts a new epoch for persistent workers). The worker answers on
-the shared result queue with pickled bytes of `(task_id, batch)`, where the batch may instead be
-an `ExceptionWrapper` (the dataset raised) or an `_IterationEnd` (its iterable ran out).
-Pickling in the worker, not in the queue's feeder thread, means a batch that cannot be pickled
-becomes an error in the main process instead of a silently lost batch and a hang.
+the shared `ResultQueue` with `(task_id, batch)`, where the batch may instead be an
+`ExceptionWrapper` (the dataset raised) or an `_IterationEnd` (its iterable ran out). Tensors
+travel as pickled NumPy arrays (`Tensor.__reduce_ex__`).
 """
+import multiprocessing.queues
 import os
 import pickle
 import queue
@@ -85,6 +85,20 @@ def _picklable(obj):
         return False
 
 
+class ResultQueue(multiprocessing.queues.Queue):
+    """The workers' answer queue. Pickling happens in the queue's feeder thread after `put` has
+    returned, so a batch that cannot be pickled would be lost and the main process would wait
+    for it forever; instead the task is answered with the pickling error."""
+
+    def __init__(self, ctx):
+        super().__init__(ctx=ctx)
+
+    def _on_queue_feeder_error(self, e, obj):
+        task_id, _ = obj
+        worker = "" if _worker_info is None else f" {_worker_info.id}"
+        self.put((task_id, ExceptionWrapper(f"in DataLoader worker process{worker}")))
+
+
 @dataclass(frozen=True)
 class _ResumeIteration:
     """Sent to persistent workers at the start of each epoch after the first; echoed back."""
@@ -142,7 +156,7 @@ def worker_loop(is_iterable, dataset, index_queue, result_queue, done_event, aut
                                              drop_last)
                 except Exception:
                     init_error = ExceptionWrapper(where)
-                result_queue.put(pickle.dumps((task, None), pickle.HIGHEST_PROTOCOL))
+                result_queue.put((task, None))
                 continue
             if done_event.is_set() or ended:
                 continue  # shutting down, or nothing left to give this epoch
@@ -157,7 +171,7 @@ def worker_loop(is_iterable, dataset, index_queue, result_queue, done_event, aut
                         data, ended = _IterationEnd(worker_id), True
                     else:
                         data = ExceptionWrapper(where)
-            result_queue.put(_pickle_result(task_id, data, where))
+            result_queue.put((task_id, data))
             del data, task
     except KeyboardInterrupt:
         pass  # the main process sees the interrupt too and shuts us down
@@ -166,9 +180,3 @@ def worker_loop(is_iterable, dataset, index_queue, result_queue, done_event, aut
         result_queue.cancel_join_thread()
         result_queue.close()
 
-
-def _pickle_result(task_id, data, where):
-    try:
-        return pickle.dumps((task_id, data), pickle.HIGHEST_PROTOCOL)
-    except Exception:
-        return pickle.dumps((task_id, ExceptionWrapper(where)), pickle.HIGHEST_PROTOCOL)

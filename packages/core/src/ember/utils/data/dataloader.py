@@ -2,7 +2,6 @@
 import itertools
 import math
 import multiprocessing
-import pickle
 import queue
 import time
 
@@ -215,7 +214,7 @@ class _MultiProcessIter(_BaseIter):
         self._timeout = loader.timeout
         self._persistent = loader.persistent_workers
         self._shutdown = False
-        self._result_queue = ctx.Queue()
+        self._result_queue = _worker.ResultQueue(ctx)
         self._done_event = ctx.Event()
         self._index_queues, self._workers = [], []
         for worker_id in range(n):
@@ -314,7 +313,7 @@ class _MultiProcessIter(_BaseIter):
             if deadline is not None:
                 wait = max(0.0, min(wait, deadline - time.monotonic()))
             try:
-                return pickle.loads(self._result_queue.get(timeout=wait))
+                return self._result_queue.get(timeout=wait)
             except queue.Empty:
                 pass
             dead = [w for w in self._workers if not w.is_alive()]  # they only exit when told
