@@ -301,3 +301,22 @@ def test_tensors_cross_process_intact():
     assert out[1].tolist() == [[2.0, 3.0, 4.0], [3.0, 4.0, 5.0]]
     assert out[0].dtype == ember.float64
     assert pickle.loads(pickle.dumps(out[0])).tolist() == out[0].tolist()
+
+
+class InfoProbe(Dataset):
+    def __getitem__(self, i):
+        info = get_worker_info()
+        try:
+            info.id = 5
+        except RuntimeError as e:
+            return repr(info).startswith("WorkerInfo(id=0, num_workers=1") and \
+                "Cannot assign attributes to WorkerInfo objects" in str(e)
+        return False
+
+    def __len__(self):
+        return 1
+
+
+def test_worker_info_is_read_only():
+    assert list(DataLoader(InfoProbe(), batch_size=None, num_workers=1)) == [True]
+    assert get_worker_info() is None
