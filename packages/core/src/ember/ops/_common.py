@@ -101,8 +101,28 @@ def _with_scalar(t, s, op):
                         "or a number)")
     arr = t._data
     if cat <= _dtypes.from_numpy_dtype(arr.dtype).category:
+        if cat == 1 and arr.dtype.kind in "iu" and not _fits(s, arr.dtype):
+            s = _wrap(s, arr.dtype)  # PyTorch wraps the scalar (uint8 + -1 is uint8 + 255)
+        elif arr.dtype == _BFLOAT16:
+            s = array_module_of(arr).asarray(s, dtype=arr.dtype)  # NumPy would widen to float32
         return arr, s
     return arr.astype(_dtypes.result_type(t, s).np), s
+
+
+_BFLOAT16 = _dtypes.bfloat16.np
+_INT_RANGES = {}
+
+
+def _fits(s, np_dtype):
+    bounds = _INT_RANGES.get(np_dtype)
+    if bounds is None:
+        info = np.iinfo(np_dtype)
+        bounds = _INT_RANGES[np_dtype] = (int(info.min), int(info.max))
+    return bounds[0] <= s <= bounds[1]
+
+
+def _wrap(s, np_dtype):
+    return int(np.array(s & 0xFFFFFFFFFFFFFFFF, dtype=np.uint64).astype(np_dtype))
 
 
 def meta(x):

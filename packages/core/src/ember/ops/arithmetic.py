@@ -1,4 +1,6 @@
 """Broadcasting arithmetic: add, sub, mul, div, neg, pow and their gradients."""
+import numpy as np
+
 from .. import _dtypes
 from ..autograd.graph import Node
 from .inplace import make_inplace
@@ -53,7 +55,7 @@ def rsub(input, other, *, alpha=1):
 
 
 def _is_bool(x):
-    return is_tensor(x) and x._data.dtype == bool
+    return isinstance(x, bool) or is_tensor(x) and x._data.dtype == bool
 
 
 class MulBackward0(Node):
@@ -120,7 +122,8 @@ def div(input, other, *, rounding_mode=None):
         f = _dtypes.get_default_dtype().np
         a = a.astype(f) if not isinstance(a, (int, float, bool)) else a
         b = b.astype(f) if not isinstance(b, (int, float, bool)) else b
-    out = a / b
+    with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 is silent in PyTorch
+        out = a / b
     node = None
     if requires_grad(input, other):
         node = DivBackward0(None)
@@ -163,6 +166,11 @@ class PowBackward0(Node):
     __slots__ = ("x", "y", "out")
 
     def backward(self, g):
+        # 0 * inf in the formulas below is masked out afterwards; NumPy must not warn about it.
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return self._gradients(g)
+
+    def _gradients(self, g):
         from .unary import log
         from .comparison import where
         x, y = self.x, self.y
@@ -200,7 +208,8 @@ def pow(input, exponent):
     dt = _dtypes.result_type(input, exponent)
     if dt.category == 1 and _has_negative(exponent):
         raise RuntimeError("pow: Integers to negative integer powers are not allowed.")
-    out = a ** b
+    with np.errstate(all="ignore"):  # 0 ** -1 and overflow are silent in PyTorch
+        out = a ** b
     node = None
     if requires_grad(input, exponent):
         node = PowBackward0(None)
