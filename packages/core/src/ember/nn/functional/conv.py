@@ -1,0 +1,303 @@
+"""Convolutions: conv1d/2d/3d and conv_transpose1d/2d/3d as im2col + one GEMM.
+
+Three dedicated ops close under differentiation, so gradients of any order work:
+  convolution       x (N, C, *big),  w (O, C/G, *k)  -> (N, O, *small)
+  transposed conv   y (N, O, *small), w              -> (N, C, *big)   (adjoint in x)
+  weight gradient   x, y                             -> (O, C/G, *k)   (adjoint in w)
+Each one's backward is written with the other two. Geometry: see `_sliding`.
+"""
+from ..._dtypes import from_numpy_dtype
+from ...autograd.graph import Node
+from ...ops._common import attach, check_same_device, requires_grad
+from ._sliding import as_tuple, col2im, im2col, out_size
+
+
+def _pointwise(geom):
+    # A 1x1 kernel with stride 1 and no padding is a plain matmul over channels.
+    return all(g[0] == 1 and g[1] == 1 and g[3] == 0 and g[4] == g[5] for g in geom)
+
+
+def _conv_array(x, w, geom, groups):
+    n, c = x.shape[:2]
+    o = w.shape[0]
+    small = tuple(g[5] for g in geom)
+    if _pointwise(geom):
+        out = w.reshape(groups, o // groups, c // groups) @ x.reshape(n, groups, c // groups, -1)
+        return out.reshape((n, o) + small)
+    cols = im2col(x, geom)
+    if groups == 1:
+        out = w.reshape(o, -1) @ cols  # (O, C*K) @ (C*K, N*L)
+    else:
+        out = w.reshape(groups, o // groups, -1) @ cols.reshape(groups, -1, cols.shape[1])
+    return out.reshape((o, n) + small).swapaxes(0, 1)
+
+
+def _channel_major(y, groups):
+    """(N, O, *s) as (G, O/G, N*L): the layout a GEMM against columns wants."""
+    n, o = y.shape[:2]
+    return y.reshape(n, o, -1).swapaxes(0, 1).reshape(groups, o // groups, -1)
+
+
+def _conv_transpose_array(y, w, geom, groups):
+    n, o = y.shape[:2]
+    cg = w.shape[1]
+    big = tuple(g[4] for g in geom)
+    wg = w.reshape(groups, o // groups, -1).swapaxes(1, 2)  # (G, Cg*K, Og)
+    if _pointwise(geom):
+        out = wg @ y.reshape(n, groups, o // groups, -1)
+        return out.reshape((n, groups * cg) + big)
+    cols = wg @ _channel_major(y, groups)  # (G, Cg*K, N*L)
+    return col2im(cols.reshape(-1, cols.shape[2]), geom, n, groups * cg)
+
+
+def _conv_weight_array(x, y, geom, groups, kshape):
+    n, c = x.shape[:2]
+    o = y.shape[1]
+    ym = _channel_major(y, groups)
+    if _pointwise(geom):
+        xm = x.reshape(n, c, -1).swapaxes(0, 1).reshape(groups, c // groups, -1)
+    else:
+        xm = im2col(x, geom).reshape(groups, -1, ym.shape[2])
+    gw = ym @ xm.swapaxes(1, 2)  # (G, Og, N*L) @ (G, N*L, Cg*K)
+    return gw.reshape((o, c // groups) + tuple(kshape))
+
+
+class ConvolutionBackward0(Node):
+    __slots__ = ("geom", "groups", "transposed", "has_bias")
+
+    def backward(self, g):
+        x, w = self.unpack()
+        geom, groups = self.geom, self.groups
+        gx = gw = gb = None
+        if self.inputs[0] is not None:
+            gx = (_convolution if self.transposed else _transposed)(g, w, None, geom, groups)
+        if self.inputs[1] is not None:
+            gw = (_weight_grad(g, x, geom, groups, w.shape[2:]) if self.transposed else
+                  _weight_grad(x, g, geom, groups, w.shape[2:]))
+        if self.has_bias and self.inputs[2] is not None:
+            gb = g.sum((0,) + tuple(range(2, g.ndim)))
+        return (gx, gw, gb) if self.has_bias else (gx, gw)
+
+
+class ConvolutionBackwardBackward0(Node):
+    # The weight gradient as an op of (x, y): linear in each, its adjoints are the other two ops.
+    __slots__ = ("geom", "groups")
+
+    def backward(self, g):
+        x, y = self.unpack()
+        gx = gy = None
+        if self.inputs[0] is not None:
+            gx = _transposed(y, g, None, self.geom, self.groups)
+        if self.inputs[1] is not None:
+            gy = _convolution(x, g, None, self.geom, self.groups)
+        return gx, gy
+
+
+def _record(out, inputs, geom, groups, transposed, bias):
+    node = None
+    tensors = inputs if bias is None else inputs + (bias,)
+    if requires_grad(*tensors):
+        node = ConvolutionBackward0(None)
+        node.geom, node.groups, node.transposed = geom, groups, transposed
+        node.has_bias = bias is not None
+        node.save(*inputs)
+    if bias is not None:
+        out += bias._data.reshape((-1,) + (1,) * len(geom))
+    return attach(out, node, tensors)
+
+
+def _convolution(x, w, bias, geom, groups):
+    return _record(_conv_array(x._data, w._data, geom, groups), (x, w), geom, groups, False,
+                   bias)
+
+
+def _transposed(y, w, bias, geom, groups):
+    return _record(_conv_transpose_array(y._data, w._data, geom, groups), (y, w), geom, groups,
+                   True, bias)
+
+
+def _weight_grad(x, y, geom, groups, kshape):
+    out = _conv_weight_array(x._data, y._data, geom, groups, kshape)
+    node = None
+    if requires_grad(x, y):
+        node = ConvolutionBackwardBackward0(None)
+        node.geom, node.groups = geom, groups
+        node.save(x, y)
+    return attach(out, node, (x, y))
+
+
+# ------------------------------------------------------------------------- argument checking
+_LAYOUT = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}
+
+
+def _dtype_name(arr):
+    return from_numpy_dtype(arr.dtype).name
+
+
+def _check(op, nd, input, weight, bias, groups, transposed):
+    """Shared validation; returns whether `input` was unbatched."""
+    if weight.ndim != nd + 2:
+        raise RuntimeError(f"{op}: expected weight to have {nd + 2} dims (out_channels, "
+                           f"in_channels/groups, *kernel_size), got shape {list(weight.shape)}")
+    if input.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{op}: expected input with {nd + 1} (unbatched) or {nd + 2} dims "
+                           f"{_LAYOUT[nd]}, got shape {list(input.shape)}")
+    if not isinstance(groups, int) or groups <= 0:
+        raise RuntimeError(f"{op}: non-positive groups is not supported (got groups={groups})")
+    x, w = input._data, weight._data
+    if x.dtype != w.dtype:
+        raise RuntimeError(f"{op}: input type ({_dtype_name(x)}) and weight type "
+                           f"({_dtype_name(w)}) should be the same")
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(f"{op}: expected a floating point input, got {_dtype_name(x)}")
+    check_same_device(input, weight, op)
+    in_ch = input.shape[-nd - 1]
+    shape = [1] + list(input.shape) if input.ndim == nd + 1 else list(input.shape)
+    if transposed:
+        if in_ch != weight.shape[0]:
+            raise RuntimeError(f"{op}: given groups={groups}, weight of size "
+                               f"{list(weight.shape)}, expected input{shape} to have "
+                               f"{weight.shape[0]} channels, but got {in_ch} channels instead")
+        out_ch = weight.shape[1] * groups
+        if weight.shape[0] % groups:
+            raise RuntimeError(f"{op}: given groups={groups}, expected weight to be divisible by "
+                               f"{groups} at dimension 0, but got weight of size "
+                               f"{list(weight.shape)}")
+    else:
+        if weight.shape[0] % groups:
+            raise RuntimeError(f"{op}: given groups={groups}, expected weight to be divisible by "
+                               f"{groups} at dimension 0, but got weight of size "
+                               f"{list(weight.shape)}")
+        if in_ch != weight.shape[1] * groups:
+            raise RuntimeError(f"{op}: given groups={groups}, weight of size "
+                               f"{list(weight.shape)}, expected input{shape} to have "
+                               f"{weight.shape[1] * groups} channels, but got {in_ch} channels "
+                               "instead")
+        out_ch = weight.shape[0]
+    if bias is not None:
+        if tuple(bias.shape) != (out_ch,):
+            raise RuntimeError(f"{op}: expected bias of shape [{out_ch}], got "
+                               f"{list(bias.shape)}")
+        if bias._data.dtype != x.dtype:
+            raise RuntimeError(f"{op}: input type ({_dtype_name(x)}) and bias type "
+                               f"({_dtype_name(bias._data)}) should be the same")
+        check_same_device(input, bias, op)
+    return input.ndim == nd + 1
+
+
+def _padding(op, padding, nd, ks, stride, dilation):
+    """(lo, hi) per spatial dim; 'same' puts the odd extra element after, like PyTorch."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return [(0, 0)] * nd
+        if padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError(f"{op}: padding='same' is not supported for strided "
+                                 "convolutions")
+            total = [d * (k - 1) for k, d in zip(ks, dilation)]
+            return [(t // 2, t - t // 2) for t in total]
+        raise ValueError(f"{op}: invalid padding string {padding!r}, should be one of "
+                         "{'valid', 'same'}")
+    pads = as_tuple(padding, nd, "padding", op)
+    if any(p < 0 for p in pads):
+        raise RuntimeError(f"{op}: negative padding is not supported (got {list(pads)})")
+    return [(p, p) for p in pads]
+
+
+def _convnd(op, nd, input, weight, bias, stride, padding, dilation, groups):
+    unbatched = _check(op, nd, input, weight, bias, groups, False)
+    if unbatched:
+        input = input.unsqueeze(0)
+    stride = as_tuple(stride, nd, "stride", op)
+    dilation = as_tuple(dilation, nd, "dilation", op)
+    if any(s <= 0 for s in stride):
+        raise RuntimeError(f"{op}: non-positive stride is not supported (got {list(stride)})")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError(f"{op}: dilation should be greater than zero (got {list(dilation)})")
+    ks = tuple(weight.shape[2:])
+    pads = _padding(op, padding, nd, ks, stride, dilation)
+    big = tuple(input.shape[2:])
+    small = tuple(out_size(b, k, s, d, lo, hi) for b, k, s, d, (lo, hi) in
+                  zip(big, ks, stride, dilation, pads))
+    if any(s <= 0 for s in small):
+        padded_in = " x ".join(str(b + lo + hi) for b, (lo, hi) in zip(big, pads))
+        eff = " x ".join(str(d * (k - 1) + 1) for k, d in zip(ks, dilation))
+        raise RuntimeError(f"{op}: calculated padded input size per channel: ({padded_in}). "
+                           f"Kernel size: ({eff}). Kernel size can't be greater than actual "
+                           f"input size (input shape {list(input.shape)}, weight shape "
+                           f"{list(weight.shape)})")
+    geom = tuple((k, s, d, lo, b, n) for k, s, d, (lo, _), b, n in
+                 zip(ks, stride, dilation, pads, big, small))
+    out = _convolution(input, weight, bias, geom, groups)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution. input (N, C, L) or (C, L), weight (O, C/groups, k), bias (O,)."""
+    return _convnd("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution. input (N, C, H, W) or (C, H, W), weight (O, C/groups, kh, kw)."""
+    return _convnd("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D convolution. input (N, C, D, H, W) or (C, D, H, W), weight (O, C/groups, kd, kh, kw)."""
+    return _convnd("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
+def _conv_transposend(op, nd, input, weight, bias, stride, padding, output_padding, groups,
+                      dilation):
+    unbatched = _check(op, nd, input, weight, bias, groups, True)
+    if unbatched:
+        input = input.unsqueeze(0)
+    stride = as_tuple(stride, nd, "stride", op)
+    dilation = as_tuple(dilation, nd, "dilation", op)
+    pads = as_tuple(padding, nd, "padding", op)
+    out_pads = as_tuple(output_padding, nd, "output_padding", op)
+    if any(s <= 0 for s in stride) or any(d <= 0 for d in dilation) or any(p < 0 for p in pads):
+        raise RuntimeError(f"{op}: stride and dilation must be positive and padding "
+                           f"non-negative (got stride={list(stride)}, padding={list(pads)}, "
+                           f"dilation={list(dilation)})")
+    for op_, s, d in zip(out_pads, stride, dilation):
+        if op_ < 0 or (op_ >= s and op_ >= d):
+            raise RuntimeError(f"{op}: output padding must be smaller than either stride or "
+                               f"dilation, but got output_padding={list(out_pads)}, "
+                               f"stride={list(stride)}, dilation={list(dilation)}")
+    ks = tuple(weight.shape[2:])
+    small = tuple(input.shape[2:])
+    big = tuple((n - 1) * s - 2 * p + d * (k - 1) + q + 1 for n, s, p, d, k, q in
+                zip(small, stride, pads, dilation, ks, out_pads))
+    if any(b <= 0 for b in big):
+        raise RuntimeError(f"{op}: given input size per channel {list(small)}, calculated output "
+                           f"size per channel {list(big)} is too small")
+    geom = tuple((k, s, d, p, b, n) for k, s, d, p, b, n in
+                 zip(ks, stride, dilation, pads, big, small))
+    out = _transposed(input, weight, bias, geom, groups)
+    return out.squeeze(0) if unbatched else out
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """Transposed 1-D convolution. input (N, Cin, L), weight (Cin, Cout/groups, k)."""
+    return _conv_transposend("conv_transpose1d", 1, input, weight, bias, stride, padding,
+                             output_padding, groups, dilation)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """Transposed 2-D convolution. input (N, Cin, H, W), weight (Cin, Cout/groups, kh, kw)."""
+    return _conv_transposend("conv_transpose2d", 2, input, weight, bias, stride, padding,
+                             output_padding, groups, dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """Transposed 3-D convolution. input (N, Cin, D, H, W), weight (Cin, Cout/groups, *k)."""
+    return _conv_transposend("conv_transpose3d", 3, input, weight, bias, stride, padding,
+                             output_padding, groups, dilation)
+
+
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d"]
