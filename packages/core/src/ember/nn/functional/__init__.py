@@ -7,4 +7,3 @@ from .dropout import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
 from .distance import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
-from .activation import *  # noqa: F401,F403
