@@ -43,7 +43,8 @@ CASES = {
     "softmax_ce": (lambda x: F.cross_entropy(x, ember.tensor([0, 2, 1]).to(x.device))
                    + F.log_softmax(x, 1).sum(), [(3, 4)]),
     "conv2d": (lambda x, w: F.conv2d(x, w, padding=1, stride=2), [(2, 3, 8, 8), (4, 3, 3, 3)]),
-    "conv_transpose": (lambda x, w: F.conv_transpose2d(x, w, stride=2), [(1, 2, 4, 4), (2, 3, 3, 3)]),
+    "conv_transpose": (lambda x, w: F.conv_transpose2d(x, w, stride=2),
+                       [(1, 2, 4, 4), (2, 3, 3, 3)]),
     "pooling": (lambda x: F.max_pool2d(x, 2).sum() + F.avg_pool2d(x, 2).sum()
                 + F.adaptive_avg_pool2d(x, 1).sum(), [(2, 3, 8, 8)]),
     "batch_norm": (lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
