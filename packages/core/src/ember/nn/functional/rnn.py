@@ -1,0 +1,284 @@
+"""Recurrent layers' math: one fused op runs a whole (layer, direction) recurrence.
+
+The caller computes the input projection of every time step in one matmul (`F.linear` on the
+whole sequence); `recurrence` then loops over time on raw arrays, one gate matmul per step, and
+records a single graph node whose backward is closed-form backpropagation through time, also on
+raw arrays, with the weight gradients as one matmul over all steps. Python-level work per step is
+a handful of array calls instead of a dozen autograd nodes.
+
+Variable-length batches (packed sequences) come as a (T, B) mask: at a masked step the state is
+carried unchanged, so the output at the last processed step is every sequence's final state.
+Gate order follows PyTorch: LSTM i, f, g, o; GRU r, z, n with `n = tanh(x_n + r * (W_hn h + b_hn))`.
+"""
+from ..._device import array_module_of
+from ...autograd.grad_mode import state as _grad_state
+from ...autograd.graph import Node
+from ...ops._common import attach, requires_grad
+
+GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _sigmoid(x, xp):
+    return 0.5 * xp.tanh(0.5 * x) + 0.5  # overflow-free form of 1 / (1 + exp(-x))
+
+
+def _steps(steps, reverse):
+    return range(steps - 1, -1, -1) if reverse else range(steps)
+
+
+class RnnLayerBackward0(Node):
+    __slots__ = ("mode", "reverse", "mask", "cache", "hidden", "out_shape")
+
+    def backward(self, grad):
+        if self.cache is None:
+            self.unpack()  # raises PyTorch's "backward through the graph a second time" error
+        if _grad_state.enabled:
+            raise RuntimeError(f"{self.mode}: double backward (create_graph=True) through the "
+                               "fused recurrence is not supported")
+        weights = [w._data for w in self.unpack()]
+        g_y, g_c = grad._data, None
+        if self.mode == "LSTM":  # the output is flat: all steps' h, then the final c
+            steps, batch, h_out = self.out_shape
+            n_out = steps * batch * h_out
+            g_y, g_c = g_y[:n_out].reshape(self.out_shape), g_y[n_out:].reshape(batch, -1)
+        grads = _BACKWARD[self.mode](self, g_y, g_c, weights[0],
+                                     weights[1] if len(weights) > 1 else None)
+        return tuple(None if a is None or e is None else _wrap(a)
+                     for a, e in zip(grads, self.inputs))
+
+    def release(self):
+        super().release()
+        self.cache = None  # the per-step activations go with the saved tensors
+
+
+def _wrap(arr):
+    from ..._tensor import Tensor
+    return Tensor._make(arr)
+
+
+def recurrence(mode, xproj, w_hh, b_hh, h0, c0=None, w_hr=None, mask=None, reverse=False):
+    """Run one layer in one direction.
+
+    xproj (T, B, G*H): input projections `x @ W_ih.T + b_ih`; w_hh (G*H, H_out); b_hh (G*H,) or
+    None; h0 (B, H_out); c0 (B, H) for LSTM; w_hr (H_out, H) for an LSTM with projections;
+    mask: a (T, B, 1) 0/1 array of xproj's dtype, or None. Returns (output (T, B, H_out),
+    h_n (B, H_out), c_n (B, H) or None).
+    """
+    x = xproj._data
+    xp = array_module_of(x)
+    steps, batch = x.shape[:2]
+    hidden = w_hh.shape[0] // GATES[mode]
+    h_out = w_hh.shape[1]
+    cache = {}
+    out = _FORWARD[mode](xp, x, w_hh._data, None if b_hh is None else b_hh._data, h0._data,
+                         None if c0 is None else c0._data, None if w_hr is None else w_hr._data,
+                         mask, reverse, cache)
+    inputs = (xproj, w_hh, b_hh, h0, c0, w_hr)
+    node = None
+    if requires_grad(*inputs):
+        node = RnnLayerBackward0(None)
+        node.mode, node.reverse, node.mask, node.cache = mode, reverse, mask, cache
+        node.hidden, node.out_shape = hidden, (steps, batch, h_out)
+        node.save(*(w for w in (w_hh, w_hr) if w is not None))
+    result = attach(out, node, inputs)
+    c_n = None
+    if mode == "LSTM":
+        n_out = steps * batch * h_out
+        result, c_n = (result[:n_out].reshape(steps, batch, h_out),
+                       result[n_out:].reshape(batch, hidden))
+    return result, result[0 if reverse else steps - 1], c_n
+
+
+def _blend(new, old, m):
+    """The state after a step: `new` where the sequence runs, `old` where it has ended."""
+    return new if m is None else old + m * (new - old)
+
+
+# ------------------------------------------------------------------------------ forward passes
+def _lstm_forward(xp, x, w_hh, b_hh, h, c, w_hr, mask, reverse, cache):
+    steps, batch = x.shape[:2]
+    hid, h_out = w_hh.shape[0] // 4, w_hh.shape[1]
+    dt = x.dtype
+    out = xp.empty(steps * batch * h_out + batch * hid, dtype=dt)
+    ys = out[:steps * batch * h_out].reshape(steps, batch, h_out)
+    acts = xp.empty((steps, batch, 4 * hid), dtype=dt)
+    c_prev = xp.empty((steps, batch, hid), dtype=dt)
+    tanh_c = xp.empty((steps, batch, hid), dtype=dt)
+    h_prev = xp.empty((steps, batch, h_out), dtype=dt)
+    pre_proj = xp.empty((steps, batch, hid), dtype=dt) if w_hr is not None else None
+    w_t = w_hh.T
+    for t in _steps(steps, reverse):
+        h_prev[t], c_prev[t] = h, c
+        a = x[t] + h @ w_t
+        if b_hh is not None:
+            a += b_hh
+        a[:, :2 * hid] = _sigmoid(a[:, :2 * hid], xp)
+        a[:, 2 * hid:3 * hid] = xp.tanh(a[:, 2 * hid:3 * hid])
+        a[:, 3 * hid:] = _sigmoid(a[:, 3 * hid:], xp)
+        acts[t] = a
+        c_new = a[:, hid:2 * hid] * c + a[:, :hid] * a[:, 2 * hid:3 * hid]
+        tc = tanh_c[t] = xp.tanh(c_new)
+        h_new = a[:, 3 * hid:] * tc
+        if w_hr is not None:
+            pre_proj[t] = h_new
+            h_new = h_new @ w_hr.T
+        m = None if mask is None else mask[t]
+        h, c = _blend(h_new, h, m), _blend(c_new, c, m)
+        ys[t] = h
+    out[steps * batch * h_out:] = c.reshape(-1)
+    cache.update(acts=acts, c_prev=c_prev, tanh_c=tanh_c, h_prev=h_prev, pre_proj=pre_proj)
+    return out
+
+
+def _gru_forward(xp, x, w_hh, b_hh, h, c, w_hr, mask, reverse, cache):
+    steps, batch = x.shape[:2]
+    hid = w_hh.shape[0] // 3
+    ys = xp.empty((steps, batch, hid), dtype=x.dtype)
+    acts = xp.empty((steps, batch, 3 * hid), dtype=x.dtype)  # r, z, n after activation
+    hn_lin = xp.empty((steps, batch, hid), dtype=x.dtype)  # W_hn h + b_hn
+    h_prev = xp.empty((steps, batch, hid), dtype=x.dtype)
+    w_t = w_hh.T
+    for t in _steps(steps, reverse):
+        h_prev[t] = h
+        hh = h @ w_t
+        if b_hh is not None:
+            hh += b_hh
+        a = acts[t]
+        a[:, :2 * hid] = _sigmoid(x[t, :, :2 * hid] + hh[:, :2 * hid], xp)
+        hn_lin[t] = hh[:, 2 * hid:]
+        n = a[:, 2 * hid:] = xp.tanh(x[t, :, 2 * hid:] + a[:, :hid] * hh[:, 2 * hid:])
+        h_new = n + a[:, hid:2 * hid] * (h - n)
+        h = _blend(h_new, h, None if mask is None else mask[t])
+        ys[t] = h
+    cache.update(acts=acts, hn_lin=hn_lin, h_prev=h_prev)
+    return ys
+
+
+def _simple_forward(relu):
+    def forward(xp, x, w_hh, b_hh, h, c, w_hr, mask, reverse, cache):
+        steps, batch = x.shape[:2]
+        hid = w_hh.shape[0]
+        ys = xp.empty((steps, batch, hid), dtype=x.dtype)
+        h_new_all = xp.empty((steps, batch, hid), dtype=x.dtype)
+        h_prev = xp.empty((steps, batch, hid), dtype=x.dtype)
+        w_t = w_hh.T
+        for t in _steps(steps, reverse):
+            h_prev[t] = h
+            pre = x[t] + h @ w_t
+            if b_hh is not None:
+                pre += b_hh
+            h_new = h_new_all[t] = xp.maximum(pre, 0) if relu else xp.tanh(pre)
+            h = _blend(h_new, h, None if mask is None else mask[t])
+            ys[t] = h
+        cache.update(h_new=h_new_all, h_prev=h_prev)
+        return ys
+    return forward
+
+
+# ----------------------------------------------------------------------------- backward passes
+def _split_carry(dh, m):
+    """Gradient into a step's new state, and the part that skips a masked step."""
+    if m is None:
+        return dh, None
+    new = m * dh
+    return new, dh - new
+
+
+def _hidden_grads(node, d_pre):
+    """Gradients of w_hh and b_hh from the (T, B, G*H) gradients of `h @ W_hh.T + b_hh`, as one
+    matmul over all steps."""
+    h_prev = node.cache["h_prev"]
+    g_w = g_b = None
+    if node.inputs[1] is not None:
+        g_w = d_pre.reshape(-1, d_pre.shape[-1]).T @ h_prev.reshape(-1, h_prev.shape[-1])
+    if node.inputs[2] is not None:
+        g_b = d_pre.sum((0, 1))
+    return g_w, g_b
+
+
+def _lstm_backward(node, g_y, g_c, w_hh, w_hr):
+    cache = node.cache
+    acts, c_prev, tanh_c = cache["acts"], cache["c_prev"], cache["tanh_c"]
+    steps, batch, h_out = g_y.shape
+    hid = node.hidden
+    xp = array_module_of(g_y)
+    d_gates = xp.empty_like(acts)
+    d_proj = xp.empty((steps, batch, h_out), dtype=g_y.dtype) if w_hr is not None else None
+    dh = xp.zeros((batch, h_out), dtype=g_y.dtype)
+    dc = g_c.copy()
+    for t in _steps(steps, not node.reverse):
+        m = None if node.mask is None else node.mask[t]
+        dh_new, dh_carry = _split_carry(dh + g_y[t], m)
+        dc_new, dc_carry = _split_carry(dc, m)
+        if w_hr is not None:
+            d_proj[t] = dh_new
+            dh_new = dh_new @ w_hr
+        a, tc = acts[t], tanh_c[t]
+        i, f, g, o = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:3 * hid], a[:, 3 * hid:]
+        dcn = dc_new + dh_new * o * (1 - tc * tc)
+        d = d_gates[t]
+        d[:, :hid] = dcn * g * i * (1 - i)
+        d[:, hid:2 * hid] = dcn * c_prev[t] * f * (1 - f)
+        d[:, 2 * hid:3 * hid] = dcn * i * (1 - g * g)
+        d[:, 3 * hid:] = dh_new * tc * o * (1 - o)
+        dc = dcn * f
+        dh = d @ w_hh
+        if m is not None:
+            dh += dh_carry
+            dc += dc_carry
+    g_wr = None
+    if node.inputs[5] is not None:
+        g_wr = d_proj.reshape(-1, h_out).T @ cache["pre_proj"].reshape(-1, hid)
+    return (d_gates,) + _hidden_grads(node, d_gates) + (dh, dc, g_wr)
+
+
+def _gru_backward(node, g_y, g_c, w_hh, w_hr):
+    cache = node.cache
+    acts, hn_lin, h_prev = cache["acts"], cache["hn_lin"], cache["h_prev"]
+    steps, batch, hid = g_y.shape
+    xp = array_module_of(g_y)
+    d_x = xp.empty_like(acts)
+    d_hh = xp.empty_like(acts)
+    dh = xp.zeros((batch, hid), dtype=g_y.dtype)
+    for t in _steps(steps, not node.reverse):
+        m = None if node.mask is None else node.mask[t]
+        dh_new, dh_carry = _split_carry(dh + g_y[t], m)
+        a = acts[t]
+        r, z, n = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:]
+        dn = dh_new * (1 - z) * (1 - n * n)
+        dx, dhh = d_x[t], d_hh[t]
+        dx[:, :hid] = dhh[:, :hid] = dn * hn_lin[t] * r * (1 - r)
+        dx[:, hid:2 * hid] = dhh[:, hid:2 * hid] = dh_new * (h_prev[t] - n) * z * (1 - z)
+        dx[:, 2 * hid:] = dn
+        dhh[:, 2 * hid:] = dn * r
+        dh = dhh @ w_hh + dh_new * z
+        if m is not None:
+            dh += dh_carry
+    return (d_x,) + _hidden_grads(node, d_hh) + (dh, None, None)
+
+
+def _simple_backward(relu):
+    def backward(node, g_y, g_c, w_hh, w_hr):
+        h_new = node.cache["h_new"]
+        steps, batch, hid = g_y.shape
+        xp = array_module_of(g_y)
+        d_pre = xp.empty_like(h_new)
+        dh = xp.zeros((batch, hid), dtype=g_y.dtype)
+        for t in _steps(steps, not node.reverse):
+            m = None if node.mask is None else node.mask[t]
+            dh_new, dh_carry = _split_carry(dh + g_y[t], m)
+            hn = h_new[t]
+            d = d_pre[t] = dh_new * (hn > 0) if relu else dh_new * (1 - hn * hn)
+            dh = d @ w_hh
+            if m is not None:
+                dh += dh_carry
+        return (d_pre,) + _hidden_grads(node, d_pre) + (dh, None, None)
+    return backward
+
+
+_FORWARD = {"LSTM": _lstm_forward, "GRU": _gru_forward,
+            "RNN_TANH": _simple_forward(False), "RNN_RELU": _simple_forward(True)}
+_BACKWARD = {"LSTM": _lstm_backward, "GRU": _gru_backward,
+             "RNN_TANH": _simple_backward(False), "RNN_RELU": _simple_backward(True)}
+
+__all__ = []
