@@ -1,11 +1,26 @@
 """Layer classes, one family per file; each holds parameters and calls `nn.functional`."""
 from .activation import *  # noqa: F401,F403
 from .activation import __all__ as _activation_all
+from .conv import *  # noqa: F401,F403
+from .conv import __all__ as _conv_all
+from .pooling import *  # noqa: F401,F403
+from .pooling import __all__ as _pooling_all
+from .padding import *  # noqa: F401,F403
+from .padding import __all__ as _padding_all
+from .upsampling import *  # noqa: F401,F403
+from .upsampling import __all__ as _upsampling_all
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .flatten import Flatten, Unflatten
 from .linear import Bilinear, Identity, Linear
 from .module import Module
+from .rnn import *  # noqa: F401,F403
+from .rnn import __all__ as _rnn_all
 
 __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
            "Identity", "Linear", "Bilinear", "Flatten", "Unflatten"]
 __all__ += _activation_all
+__all__ += _rnn_all
+__all__ += _conv_all
+__all__ += _pooling_all
+__all__ += _padding_all
+__all__ += _upsampling_all
