@@ -2,6 +2,9 @@
 from .linear import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
 from .activation import *  # noqa: F401,F403
+from .loss import *  # noqa: F401,F403
+from .loss_margin import *  # noqa: F401,F403
+from .loss_pointwise import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403

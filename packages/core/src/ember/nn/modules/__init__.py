@@ -1,6 +1,8 @@
 """Layer classes, one family per file; each holds parameters and calls `nn.functional`."""
 from .activation import *  # noqa: F401,F403
 from .activation import __all__ as _activation_all
+from .loss import *  # noqa: F401,F403
+from .loss import __all__ as _loss_all
 from .conv import *  # noqa: F401,F403
 from .conv import __all__ as _conv_all
 from .pooling import *  # noqa: F401,F403
@@ -19,6 +21,7 @@ from .rnn import __all__ as _rnn_all
 __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
            "Identity", "Linear", "Bilinear", "Flatten", "Unflatten"]
 __all__ += _activation_all
+__all__ += _loss_all
 __all__ += _rnn_all
 __all__ += _conv_all
 __all__ += _pooling_all
