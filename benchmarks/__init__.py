@@ -1,0 +1,1 @@
+"""Ember against PyTorch on the same machine, in the same run (see README.md)."""
