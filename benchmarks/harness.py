@@ -52,8 +52,9 @@ class Workload:
     """One row of the table. Lower is better for every value (time or memory).
 
     setup(fw, size) -> Setup for timed rows; measure(framework_name, size) -> (value, extra dict)
-    for rows that are not a timed step (peak memory in a fresh process). `scale` turns seconds per step into
-    `unit` (e.g. 1e6 / ops per step for microseconds per op). size is "full" or "tiny".
+    for rows that are not a timed step (peak memory in a fresh process). `scale` turns seconds
+    per step into `unit` (e.g. 1e6 / ops per step for microseconds per op). size is "full" or
+    "tiny" (the smoke test's, which only proves the code runs).
     """
     name: str
     title: str

@@ -112,9 +112,8 @@ def format_table(rows):
     header = ["workload", "ember", "torch", "unit", "ember/torch", "target", "result"]
     lines = [header]
     for r in rows:
-        def num(key):
-            return f"{r[key]:.4g}" if key in r else "-"
-        lines.append([r["title"], num("ember"), num("torch"), r["unit"],
+        ember, torch = (f"{r[k]:.4g}" if k in r else "-" for k in ("ember", "torch"))
+        lines.append([r["title"], ember, torch, r["unit"],
                       f"{r['ratio']:.2f}" if "ratio" in r else "-", f"<= {r['target']}",
                       r.get("status", "-") + (f" [{r['check']}]" if "check" in r else "")])
     widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
