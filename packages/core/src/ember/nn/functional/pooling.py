@@ -133,7 +133,7 @@ def _flat_indices(arg, geom):
     offsets = xp.asarray(list(itertools.product(*(range(g[0]) for g in geom))), dtype=np.int64)
     flat = 0
     nd = len(geom)
-    for i, (k, s, d, lo, big, small) in enumerate(geom):
+    for i, (_, s, d, lo, big, small) in enumerate(geom):
         shape = [1] * nd
         shape[i] = small
         start = (xp.arange(small, dtype=np.int64) * s - lo).reshape(shape)

@@ -19,7 +19,8 @@ def _output_sizes(input, nd, size, scale_factor, recompute_scale_factor):
         raise ValueError("interpolate: only one of size or scale_factor should be defined")
     spatial = tuple(input.shape[2:])
     if size is not None:
-        sizes = tuple(int(s) for s in size) if isinstance(size, (tuple, list)) else (int(size),) * nd
+        sizes = (tuple(int(s) for s in size) if isinstance(size, (tuple, list)) else
+                 (int(size),) * nd)
         if len(sizes) != nd:
             raise ValueError(f"interpolate: input and output must have the same number of "
                              f"spatial dimensions, but got input with spatial dimensions of "
