@@ -117,9 +117,11 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     else:
         loss = input - target * log(input + eps)
     if full:
-        t = target.detach()
-        stirling = t * log(t) - t + 0.5 * log(2 * math.pi * t)
-        loss = loss + where(t > 1, stirling, 0.0)
+        # Stirling's approximation of log(target!); where target <= 1 the term is 0, and the
+        # clamp keeps log finite there so the masked gradient stays 0.
+        t = clamp(target, min=1)
+        stirling = t * log(t) - t + 0.5 * log(t * (2 * math.pi))
+        loss = loss + where(target > 1, stirling, 0.0)
     return reduce_loss(loss, reduction, op)
 
 
