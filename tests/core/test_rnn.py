@@ -5,7 +5,7 @@ import pytest
 
 import ember
 import ember.nn as nn
-from ember_testing import assert_close, torch_or_skip
+from ember_testing import assert_close, copy_torch_parameters, torch_or_skip
 
 I, H = 5, 4
 
@@ -14,9 +14,7 @@ def _pair(torch, name, *args, dtype="float64", **kwargs):
     """An ember module and a torch module of class `name` with the same parameters."""
     tm = getattr(torch.nn, name)(*args, **kwargs).to(getattr(torch, dtype))
     em = getattr(nn, name)(*args, **kwargs, dtype=getattr(ember, dtype))
-    em.load_state_dict({k: ember.from_numpy(v.detach().numpy().copy())
-                        for k, v in tm.state_dict().items()})
-    return em, tm
+    return copy_torch_parameters(em, tm), tm
 
 
 def _leaf(torch, arr):

@@ -162,3 +162,10 @@ def check_gradcheck(fn, *inputs, atol=1e-5, rtol=1e-3, eps=1e-6, gradgrad=False)
     assert ember.autograd.gradcheck(fn, tensors, atol=atol, rtol=rtol, eps=eps)
     if gradgrad:
         assert ember.autograd.gradgradcheck(fn, tensors, atol=atol, rtol=rtol, eps=eps)
+
+
+def copy_torch_parameters(ember_module, torch_module):
+    """Load `torch_module`'s state_dict into `ember_module` (through NumPy) and return it."""
+    ember_module.load_state_dict({k: ember.from_numpy(v.detach().numpy().copy())
+                                  for k, v in torch_module.state_dict().items()})
+    return ember_module
