@@ -12,3 +12,4 @@ from .distance import *  # noqa: F401,F403
 from .pooling import *  # noqa: F401,F403
 from .padding import *  # noqa: F401,F403
 from .sampling import *  # noqa: F401,F403
+from .attention import *  # noqa: F401,F403

@@ -29,12 +29,16 @@ from .linear import Bilinear, Identity, Linear
 from .module import Module
 from .rnn import *  # noqa: F401,F403
 from .rnn import __all__ as _rnn_all
+from .attention import MultiheadAttention
+from .transformer import *  # noqa: F401,F403
+from .transformer import __all__ as _transformer_all
 
 __all__ = ["Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
            "Identity", "Linear", "Bilinear", "Flatten", "Unflatten"]
 __all__ += _activation_all
 __all__ += _loss_all
 __all__ += _rnn_all
+__all__ += ["MultiheadAttention"] + _transformer_all
 __all__ += _conv_all
 __all__ += _pooling_all
 __all__ += _padding_all
