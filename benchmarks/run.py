@@ -49,7 +49,7 @@ def _run_timed(workload, frameworks, warmup, repeats, row):
     sides = {}
     for name, fw in frameworks.items():
         try:
-            sides[name] = workload.setup(fw, "full")
+            sides[name] = harness.set_up(workload, fw, "full")
         except harness.Unavailable as exc:
             row["status"] = f"unavailable: {exc}"
         except Exception as exc:

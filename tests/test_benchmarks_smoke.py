@@ -12,7 +12,7 @@ import ember
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks.harness import Unavailable  # noqa: E402
+from benchmarks.harness import Unavailable, set_up  # noqa: E402
 from benchmarks.run import format_table, select  # noqa: E402
 from benchmarks.workloads import all_workloads  # noqa: E402
 
@@ -23,7 +23,7 @@ WORKLOADS = all_workloads()
 def test_workload_runs_in_ember(workload):
     try:
         if workload.setup is not None:
-            bench = workload.setup(ember, "tiny")
+            bench = set_up(workload, ember, "tiny")
             bench.step()
             if bench.reference is not None:
                 assert isinstance(bench.reference(), float)
