@@ -1,0 +1,742 @@
+"""`Trainer`: the fit / validate / test / predict loops, in this one file.
+
+Read `fit` top to bottom: setup, optimizers, restore, sanity check, then `_train_epoch` per
+epoch, each batch through `_train_batch`. Everything optional (checkpoints, early stopping,
+progress, summaries, learning-rate logging) is a callback reached through `_hook`.
+"""
+import os
+import random
+import time
+from datetime import timedelta
+
+import numpy as np
+
+import ember
+
+from ._metrics import MetricStore
+from .callbacks import Callback, ModelCheckpoint, ModelSummary, TQDMProgressBar
+from .loggers import CSVLogger
+
+
+_PRECISIONS = {"32-true": ember.float32, "32": ember.float32, 32: ember.float32,
+               "64-true": ember.float64, "64": ember.float64, 64: ember.float64}
+_MIXED = ("16-mixed", "bf16-mixed", "16", 16, "bf16", "16-true", "bf16-true")
+
+
+def _parse_time(max_time):
+    if max_time is None or isinstance(max_time, (int, float)):
+        return max_time
+    if isinstance(max_time, timedelta):
+        return max_time.total_seconds()
+    if isinstance(max_time, dict):
+        return timedelta(**max_time).total_seconds()
+    days, hours, minutes, seconds = (int(x) for x in max_time.split(":"))
+    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds).total_seconds()
+
+
+def _rng_state():
+    return {"python": random.getstate(), "numpy": [x.tolist() if hasattr(x, "tolist") else x
+                                                   for x in np.random.get_state()],
+            "ember": ember.random.get_rng_state()}
+
+
+def _set_rng_state(state):
+    random.setstate(state["python"])
+    kind, keys, pos, has_gauss, gauss = state["numpy"]
+    np.random.set_state((kind, np.array(keys, dtype=np.uint32), pos, has_gauss, gauss))
+    ember.random.set_rng_state(state["ember"])
+
+
+def _limit(limit, length, what):
+    """How many batches `limit_*_batches` allows out of `length` (float: a fraction)."""
+    if limit is None:
+        return length
+    if isinstance(limit, float):
+        if not 0.0 <= limit <= 1.0:
+            raise ValueError(f"Trainer: {what} as a float must be in [0, 1], got {limit}")
+        return int(length * limit) if limit < 1.0 else length
+    return min(int(limit), length)
+
+
+def _as_list(loaders):
+    if loaders is None:
+        return []
+    return list(loaders) if isinstance(loaders, (list, tuple)) else [loaders]
+
+
+def _batch_size(batch):
+    if isinstance(batch, ember.Tensor):
+        return batch.shape[0] if batch.dim() else 1
+    if isinstance(batch, (list, tuple)) and batch:
+        return _batch_size(batch[0])
+    if isinstance(batch, dict) and batch:
+        return _batch_size(next(iter(batch.values())))
+    return 1
+
+
+def _loss_of(output):
+    if output is None or isinstance(output, ember.Tensor):
+        return output
+    if isinstance(output, dict) and "loss" in output:
+        return output["loss"]
+    raise TypeError("training_step must return a loss Tensor, a dict with a 'loss' key, or None "
+                    f"(to skip the batch); got {type(output).__name__}")
+
+
+class Trainer:
+    """Lightning's `Trainer` arguments and loops on ember (one process, one device)."""
+
+    def __init__(self, *, accelerator="auto", strategy="auto", devices="auto", num_nodes=1,
+                 precision="32-true", logger=None, callbacks=None, fast_dev_run=False,
+                 max_epochs=None, min_epochs=None, max_steps=-1, min_steps=None, max_time=None,
+                 limit_train_batches=None, limit_val_batches=None, limit_test_batches=None,
+                 limit_predict_batches=None, overfit_batches=0.0, val_check_interval=None,
+                 check_val_every_n_epoch=1, num_sanity_val_steps=None, log_every_n_steps=None,
+                 enable_checkpointing=None, enable_progress_bar=None, enable_model_summary=None,
+                 accumulate_grad_batches=1, gradient_clip_val=None, gradient_clip_algorithm=None,
+                 deterministic=None, benchmark=None, inference_mode=True,
+                 use_distributed_sampler=True, profiler=None, detect_anomaly=False,
+                 barebones=False, plugins=None, sync_batchnorm=False,
+                 reload_dataloaders_every_n_epochs=0, default_root_dir=None):
+        self.device = self._pick_device(accelerator, devices)
+        if precision in _MIXED and not hasattr(ember, "autocast"):
+            raise ValueError(f"Trainer(precision={precision!r}): mixed precision needs "
+                             "ember.autocast, which ember does not have yet; use '32-true' or "
+                             "'64-true'")
+        if precision not in _PRECISIONS:
+            raise ValueError(f"Trainer: precision must be one of '32-true', '64-true', "
+                             f"'16-mixed', 'bf16-mixed'; got {precision!r}")
+        if gradient_clip_algorithm not in (None, "norm", "value"):
+            raise ValueError("Trainer: gradient_clip_algorithm must be 'norm' or 'value', got "
+                             f"{gradient_clip_algorithm!r}")
+        if accumulate_grad_batches < 1:
+            raise ValueError("Trainer: accumulate_grad_batches must be >= 1, got "
+                             f"{accumulate_grad_batches}")
+        self.precision, self.dtype = precision, _PRECISIONS[precision]
+        self.default_root_dir = os.fspath(default_root_dir or os.getcwd())
+        self.fast_dev_run = int(fast_dev_run) if fast_dev_run else 0
+        n = self.fast_dev_run
+        if n:
+            max_epochs, max_steps, num_sanity_val_steps = 1, n, 0
+            limit_train_batches = limit_val_batches = limit_test_batches = n
+            limit_predict_batches, val_check_interval, logger = n, 1.0, False
+        if max_epochs is None:
+            max_epochs = 1000 if max_steps == -1 and max_time is None else -1
+        self.max_epochs, self.min_epochs = max_epochs, min_epochs or 0
+        self.max_steps, self.min_steps = max_steps, min_steps or 0
+        self.max_time = _parse_time(max_time)
+        self.limit_train_batches, self.limit_val_batches = limit_train_batches, limit_val_batches
+        self.limit_test_batches, self.limit_predict_batches = (limit_test_batches,
+                                                               limit_predict_batches)
+        self.overfit_batches = overfit_batches
+        self.val_check_interval = 1.0 if val_check_interval is None else val_check_interval
+        self.check_val_every_n_epoch = check_val_every_n_epoch
+        self.num_sanity_val_steps = 2 if num_sanity_val_steps is None else num_sanity_val_steps
+        self.log_every_n_steps = 50 if log_every_n_steps is None else log_every_n_steps
+        self.accumulate_grad_batches = accumulate_grad_batches
+        self.gradient_clip_val = gradient_clip_val
+        self.gradient_clip_algorithm = gradient_clip_algorithm or "norm"
+        self.inference_mode = inference_mode
+        self.deterministic, self.benchmark = deterministic, benchmark
+        if logger is None or logger is True:
+            logger = CSVLogger(self.default_root_dir)
+        self.loggers = [] if logger is False else (list(logger) if isinstance(logger, (list, tuple))
+                                                   else [logger])
+        self.callbacks = self._default_callbacks(list(callbacks or []), enable_checkpointing,
+                                                 enable_progress_bar, enable_model_summary)
+        self.lightning_module, self.datamodule = None, None
+        self.optimizers, self.lr_scheduler_configs = [], []
+        self.current_epoch, self.global_step = 0, 0
+        self.should_stop, self.sanity_checking, self.state_fn = False, False, None
+        self._metrics = MetricStore()
+        self._batches_that_stepped, self._batch_idx, self._epoch_start_rng = 0, 0, None
+        self.num_training_batches, self.num_val_batches, self.num_test_batches = 0, [], []
+        self.train_dataloader, self.val_dataloaders, self.test_dataloaders = None, [], []
+
+    @staticmethod
+    def _pick_device(accelerator, devices):
+        if accelerator in ("gpu", "cuda") or (accelerator == "auto" and ember.cuda.is_available()):
+            if not ember.cuda.is_available():
+                raise RuntimeError(f"Trainer(accelerator={accelerator!r}): no CUDA device is "
+                                   "available (is CuPy installed?)")
+            index = devices[0] if isinstance(devices, (list, tuple)) else 0
+            return ember.device("cuda", index)
+        if accelerator not in ("auto", "cpu"):
+            raise ValueError(f"Trainer: accelerator must be 'auto', 'cpu' or 'gpu', got "
+                             f"{accelerator!r}")
+        return ember.device("cpu")
+
+    def _default_callbacks(self, callbacks, checkpointing, progress_bar, summary):
+        have = {type(c) for c in callbacks}
+        if checkpointing is not False and not any(isinstance(c, ModelCheckpoint)
+                                                  for c in callbacks):
+            callbacks.append(ModelCheckpoint())
+        if checkpointing is False:
+            callbacks = [c for c in callbacks if not isinstance(c, ModelCheckpoint)]
+        if progress_bar is not False and TQDMProgressBar not in have:
+            callbacks.append(TQDMProgressBar())
+        if summary is not False and ModelSummary not in have:
+            callbacks.append(ModelSummary())
+        for c in callbacks:
+            if not isinstance(c, Callback):
+                raise TypeError(f"Trainer: callbacks must be Callback instances, got "
+                                f"{type(c).__name__}")
+        return callbacks
+
+    # --- properties Lightning users reach for ----------------------------------------------
+    @property
+    def logger(self):
+        return self.loggers[0] if self.loggers else None
+
+    @property
+    def log_dir(self):
+        return self.logger.log_dir if self.logger is not None else self.default_root_dir
+
+    @property
+    def callback_metrics(self):
+        return self._metrics.callback_metrics
+
+    @property
+    def logged_metrics(self):
+        return self._metrics.logged_metrics
+
+    @property
+    def progress_bar_metrics(self):
+        return self._metrics.progress_bar_metrics
+
+    @property
+    def checkpoint_callback(self):
+        return next((c for c in self.callbacks if isinstance(c, ModelCheckpoint)), None)
+
+    @property
+    def checkpoint_callbacks(self):
+        return [c for c in self.callbacks if isinstance(c, ModelCheckpoint)]
+
+    @property
+    def early_stopping_callback(self):
+        from .callbacks import EarlyStopping
+        return next((c for c in self.callbacks if isinstance(c, EarlyStopping)), None)
+
+    @property
+    def model(self):
+        return self.lightning_module
+
+    # --- hooks -----------------------------------------------------------------------------
+    def _hook(self, name, *args):
+        """Callbacks, then the module (and datamodule for data hooks), then the callbacks that
+        monitor metrics, so those see what the module's hook logged."""
+        module = self.lightning_module
+        for callback in self.callbacks:
+            if not callback._monitoring:
+                getattr(callback, name)(self, module, *args)
+        result = None
+        if hasattr(module, name):
+            result = getattr(module, name)(*args)
+        for callback in self.callbacks:
+            if callback._monitoring:
+                getattr(callback, name)(self, module, *args)
+        return result
+
+    def _log_to_loggers(self, metrics, step):
+        if not metrics:
+            return
+        self._metrics.logged_metrics.update(metrics)
+        for logger in self.loggers:
+            logger.log_metrics(dict(metrics, epoch=self.current_epoch), step=step)
+
+    # --- setup -----------------------------------------------------------------------------
+    def _attach(self, model, datamodule, stage):
+        from .module import LightningModule
+        if not isinstance(model, LightningModule):
+            raise TypeError(f"Trainer.{stage}: expected a LightningModule, got "
+                            f"{type(model).__name__}")
+        self.lightning_module, self.datamodule, self.state_fn = model, datamodule, stage
+        model.trainer = self
+        if datamodule is not None:
+            datamodule.trainer = self
+            datamodule.prepare_data()
+        model.prepare_data()
+        for callback in self.callbacks:
+            callback.setup(self, model, stage)
+        if datamodule is not None:
+            datamodule.setup(stage)
+        model.setup(stage)
+        model.configure_model()
+        model.to(self.device)
+        if self.dtype is ember.float64:
+            model.double()
+
+    def _loaders(self, kind, given):
+        if given is not None:
+            return _as_list(given)
+        source = self.datamodule if self.datamodule is not None else self.lightning_module
+        return _as_list(getattr(source, f"{kind}_dataloader")())
+
+    def _prepare_batch(self, batch, dataloader_idx=0):
+        hooks = [h for h in (self.datamodule, self.lightning_module) if h is not None]
+        for owner in hooks:
+            batch = owner.on_before_batch_transfer(batch, dataloader_idx)
+        batch = self.lightning_module.transfer_batch_to_device(batch, self.device,
+                                                               dataloader_idx)
+        if self.dtype is ember.float64:
+            batch = _to_float64(batch)
+        for owner in hooks:
+            batch = owner.on_after_batch_transfer(batch, dataloader_idx)
+        return batch
+
+    def _configure_optimizers(self):
+        config = self.lightning_module.configure_optimizers()
+        optimizers, schedulers = [], []
+        if isinstance(config, dict):
+            optimizers, schedulers = [config["optimizer"]], _as_list(config.get("lr_scheduler"))
+        elif isinstance(config, (list, tuple)) and len(config) == 2 and isinstance(
+                config[0], (list, tuple)):
+            optimizers, schedulers = list(config[0]), _as_list(config[1])
+        elif isinstance(config, (list, tuple)) and config and isinstance(config[0], dict):
+            for d in config:
+                optimizers.append(d["optimizer"])
+                schedulers += _as_list(d.get("lr_scheduler"))
+        else:
+            optimizers = _as_list(config)
+        if not optimizers or not all(isinstance(o, ember.optim.Optimizer) for o in optimizers):
+            raise TypeError("configure_optimizers must return an optimizer, a list of them, "
+                            "(optimizers, schedulers) or a dict with 'optimizer'; got "
+                            f"{config!r}")
+        if self.lightning_module.automatic_optimization and len(optimizers) > 1:
+            raise RuntimeError("Automatic optimisation supports one optimizer; set "
+                               "`self.automatic_optimization = False` to use several")
+        self.optimizers = optimizers
+        self.lr_scheduler_configs = [self._scheduler_config(s) for s in schedulers]
+
+    @staticmethod
+    def _scheduler_config(scheduler):
+        config = dict(scheduler) if isinstance(scheduler, dict) else {"scheduler": scheduler}
+        config.setdefault("interval", "epoch")
+        config.setdefault("frequency", 1)
+        config.setdefault("monitor", None)
+        config.setdefault("strict", True)
+        if config["interval"] not in ("epoch", "step"):
+            raise ValueError(f"lr_scheduler interval must be 'epoch' or 'step', got "
+                             f"{config['interval']!r}")
+        plateau = isinstance(config["scheduler"], ember.optim.lr_scheduler.ReduceLROnPlateau)
+        if plateau and config["monitor"] is None:
+            raise ValueError("ReduceLROnPlateau needs a 'monitor' in its lr_scheduler config, "
+                             "e.g. {'scheduler': ..., 'monitor': 'val_loss'}")
+        config["reduce_on_plateau"] = plateau
+        return config
+
+    def _step_schedulers(self, interval, count):
+        for config in self.lr_scheduler_configs:
+            if config["interval"] != interval or count % config["frequency"]:
+                continue
+            metric = None
+            if config["reduce_on_plateau"]:
+                key = config["monitor"]
+                if key not in self.callback_metrics:
+                    if config["strict"]:
+                        raise RuntimeError(
+                            f"ReduceLROnPlateau monitors {key!r}, which was never logged; "
+                            f"logged metrics: {sorted(self.callback_metrics)}")
+                    continue
+                metric = self.callback_metrics[key]
+            self.lightning_module.lr_scheduler_step(config["scheduler"], metric)
+
+    # --- fit -------------------------------------------------------------------------------
+    def fit(self, model, train_dataloaders=None, val_dataloaders=None, datamodule=None,
+            ckpt_path=None):
+        from .datamodule import LightningDataModule
+        if isinstance(train_dataloaders, LightningDataModule):
+            datamodule, train_dataloaders = train_dataloaders, None
+        self._attach(model, datamodule, "fit")
+        self.should_stop = False
+        train = self._loaders("train", train_dataloaders)
+        if not train:
+            raise RuntimeError("Trainer.fit: no training data; pass train_dataloaders, a "
+                               "datamodule, or define `train_dataloader` in the module")
+        self.train_dataloader = train[0]
+        if self.overfit_batches:
+            self.train_dataloader = _unshuffled(self.train_dataloader)
+            self.val_dataloaders = [self.train_dataloader]
+        else:
+            self.val_dataloaders = self._loaders("val", val_dataloaders)
+        limit = self.overfit_batches or self.limit_train_batches
+        self.num_training_batches = _limit(limit, len(self.train_dataloader),
+                                           "limit_train_batches")
+        self._configure_optimizers()
+        checkpoint = self._load_checkpoint(ckpt_path) if ckpt_path else None
+        for logger in self.loggers:
+            logger.log_hyperparams(dict(model.hparams))
+        self._hook("on_fit_start")
+        if self.num_sanity_val_steps and self._has_validation():
+            self._sanity_check()
+        start_epoch, skip_batches = 0, 0
+        if checkpoint is not None:
+            start_epoch, skip_batches = self._restore_loop(checkpoint)
+        self._started = time.monotonic()
+        self._hook("on_train_start")
+        self.current_epoch = start_epoch
+        while not self._done_training():
+            self._train_epoch(skip_batches)
+            skip_batches = 0
+            self.current_epoch += 1
+        self.current_epoch = max(self.current_epoch - 1, 0) if self.should_stop else \
+            self.current_epoch
+        self._hook("on_train_end")
+        self._hook("on_fit_end")
+        for logger in self.loggers:
+            logger.finalize("success")
+        self._teardown("fit")
+
+    def _done_training(self):
+        if self.max_epochs != -1 and self.current_epoch >= self.max_epochs:
+            return True
+        if self.max_steps != -1 and self.global_step >= self.max_steps:
+            return True
+        if self.max_time is not None and time.monotonic() - self._started >= self.max_time:
+            return True
+        return self.should_stop and self.current_epoch >= self.min_epochs and \
+            self.global_step >= self.min_steps
+
+    def _has_validation(self):
+        return bool(self.val_dataloaders) and self.limit_val_batches != 0 and \
+            hasattr(self.lightning_module, "validation_step") and \
+            self.check_val_every_n_epoch is not None
+
+    def _val_at_epoch_end(self):
+        return isinstance(self.val_check_interval, float) and self.val_check_interval == 1.0
+
+    def _val_due(self, batch_idx, last):
+        if not self._has_validation():
+            return False
+        interval = self.val_check_interval
+        if isinstance(interval, float):
+            every = max(1, int(self.num_training_batches * interval))
+            in_epoch = (batch_idx + 1) % every == 0 or (last and interval == 1.0)
+        elif self.check_val_every_n_epoch is None:
+            return (self.global_step and self.global_step % interval == 0) or False
+        else:
+            in_epoch = (batch_idx + 1) % interval == 0
+        return in_epoch and (self.current_epoch + 1) % self.check_val_every_n_epoch == 0
+
+    def _train_epoch(self, skip_batches):
+        model = self.lightning_module
+        model.train()
+        if skip_batches:  # resuming mid-epoch: draw the same shuffle as the interrupted epoch
+            resume_rng = _rng_state()
+            _set_rng_state(self._epoch_start_rng)
+        self._epoch_start_rng = _rng_state()
+        self._hook("on_train_epoch_start")
+        iterator = iter(self.train_dataloader)
+        if skip_batches:
+            _set_rng_state(resume_rng)
+        total = self.num_training_batches
+        for batch_idx in range(total):
+            try:
+                batch = next(iterator)
+            except StopIteration:
+                break
+            if batch_idx < skip_batches:
+                continue
+            self._batch_idx = batch_idx
+            last = batch_idx + 1 == total
+            self._train_batch(self._prepare_batch(batch), batch_idx, last)
+            if self._val_due(batch_idx, last):
+                self._run_eval("validate", self.val_dataloaders, self.limit_val_batches)
+                model.train()
+            if self._step_limit_reached() or (self.should_stop and self.current_epoch + 1
+                                              >= self.min_epochs):
+                break
+        self._batch_idx = total
+        self._metrics.begin("train", in_step=False)
+        self._step_schedulers("epoch", self.current_epoch + 1)
+        self._hook("on_train_epoch_end")
+        self._log_to_loggers(self._metrics.end_epoch("train"), self._batches_that_stepped)
+        for logger in self.loggers:
+            logger.save()
+
+    def _step_limit_reached(self):
+        over_time = self.max_time is not None and time.monotonic() - self._started >= \
+            self.max_time
+        return (self.max_steps != -1 and self.global_step >= self.max_steps) or over_time
+
+    def _train_batch(self, batch, batch_idx, last):
+        model = self.lightning_module
+        self._metrics.begin("train", in_step=True, batch_size=_batch_size(batch))
+        if self._hook("on_train_batch_start", batch, batch_idx) == -1:
+            self.should_stop = True  # Lightning: returning -1 ends the epoch
+            return
+        stepped = False
+        if model.automatic_optimization:
+            output, stepped = self._automatic_step(batch, batch_idx, last)
+        else:
+            before = self.global_step
+            output = model.training_step(batch, batch_idx)
+            stepped = self.global_step > before
+        if stepped or not model.automatic_optimization:
+            self._batches_that_stepped += 1
+        if stepped:
+            self._step_schedulers("step", self.global_step)
+        self._hook("on_train_batch_end", output, batch, batch_idx)
+        step_metrics = self._metrics.take_step_metrics()
+        if self._batches_that_stepped % self.log_every_n_steps == 0 or self.should_stop:
+            self._log_to_loggers(step_metrics, self._batches_that_stepped - 1)
+
+    def _automatic_step(self, batch, batch_idx, last):
+        model, optimizer = self.lightning_module, self.optimizers[0]
+        accumulate = self.accumulate_grad_batches
+        window_start = batch_idx % accumulate == 0
+        window_end = (batch_idx + 1) % accumulate == 0 or last
+        result = {}
+
+        def closure():
+            output = model.training_step(batch, batch_idx)
+            loss = _loss_of(output)
+            result["output"] = output
+            if loss is None:  # Lightning's rule: a None loss skips this batch
+                return None
+            if window_start:
+                self._hook("on_before_zero_grad", optimizer)
+                model.optimizer_zero_grad(self.current_epoch, batch_idx, optimizer)
+            self._backward(loss / accumulate if accumulate > 1 else loss)
+            if window_end:
+                self._before_optimizer_step(optimizer)
+            return loss
+
+        if not window_end:
+            closure()
+            return result.get("output"), False
+        skipped = {}
+
+        def step_closure():
+            loss = closure()
+            skipped["value"] = loss is None
+            return loss
+
+        # A skipped loss must not step on stale gradients: run the closure first, then step
+        # only with gradients from this window.
+        loss = step_closure()
+        if skipped["value"]:
+            return result.get("output"), False
+        model.optimizer_step(self.current_epoch, batch_idx, optimizer,
+                             lambda: loss.detach())
+        self.global_step += 1
+        return result.get("output"), True
+
+    def _backward(self, loss, *args, **kwargs):
+        self._hook("on_before_backward", loss)
+        self.lightning_module.backward(loss, *args, **kwargs)
+        self._hook("on_after_backward")
+
+    def _before_optimizer_step(self, optimizer):
+        self._hook("on_before_optimizer_step", optimizer)
+        if self.lightning_module.automatic_optimization:
+            self.lightning_module.configure_gradient_clipping(
+                optimizer, self.gradient_clip_val, self.gradient_clip_algorithm)
+
+    def _sanity_check(self):
+        snapshot = self._metrics.snapshot()
+        self.sanity_checking = True
+        self._hook("on_sanity_check_start")
+        self._run_eval("validate", self.val_dataloaders, self.num_sanity_val_steps)
+        self._hook("on_sanity_check_end")
+        self.sanity_checking = False
+        self._metrics.restore(snapshot)
+
+    # --- evaluation ------------------------------------------------------------------------
+    def _run_eval(self, stage, loaders, limit):
+        """One pass over `loaders` with `<stage>_step` and its hooks; returns the epoch
+        metrics of this stage."""
+        prefix = {"validate": "validation", "test": "test"}[stage]
+        model = self.lightning_module
+        counts = [_limit(limit, len(dl), f"limit_{stage}_batches") for dl in loaders]
+        if stage == "validate":
+            self.num_val_batches = counts
+        else:
+            self.num_test_batches = counts
+        getattr(model, f"on_{prefix}_model_eval")()
+        grad_off = ember.inference_mode() if self.inference_mode else ember.no_grad()
+        with grad_off:
+            self._hook(f"on_{prefix}_start")
+            self._hook(f"on_{prefix}_epoch_start")
+            for dataloader_idx, (loader, count) in enumerate(zip(loaders, counts)):
+                extra = (dataloader_idx,) if len(loaders) > 1 else ()
+                for batch_idx, batch in zip(range(count), loader):
+                    batch = self._prepare_batch(batch, dataloader_idx)
+                    self._metrics.begin(stage, in_step=True, batch_size=_batch_size(batch))
+                    self._hook(f"on_{prefix}_batch_start", batch, batch_idx, *extra)
+                    output = getattr(model, f"{prefix}_step")(batch, batch_idx, *extra)
+                    self._hook(f"on_{prefix}_batch_end", output, batch, batch_idx, *extra)
+            self._metrics.begin(stage, in_step=False)
+            self._hook(f"on_{prefix}_epoch_end")
+            metrics = self._metrics.end_epoch(stage)
+            if not self.sanity_checking:
+                self._log_to_loggers(metrics, self._batches_that_stepped)
+            self._hook(f"on_{prefix}_end")
+        if stage == "validate" and self.state_fn == "fit":
+            model.on_validation_model_train()
+        self._metrics.begin("train", in_step=False)
+        return metrics
+
+    def _evaluate(self, stage, model, dataloaders, ckpt_path, datamodule):
+        from .datamodule import LightningDataModule
+        if isinstance(dataloaders, LightningDataModule):
+            datamodule, dataloaders = dataloaders, None
+        model = model if model is not None else self.lightning_module
+        if model is None:
+            raise RuntimeError(f"Trainer.{stage}: pass a model (no model was fitted before)")
+        self._attach(model, datamodule, stage)
+        if ckpt_path:
+            path = self._resolve_ckpt(ckpt_path)
+            checkpoint = ember.load(path, weights_only=False)
+            model.load_state_dict(checkpoint["state_dict"])
+        kind = "val" if stage == "validate" else stage
+        loaders = self._loaders(kind, dataloaders)
+        if not loaders:
+            raise RuntimeError(f"Trainer.{stage}: no {kind} dataloader given or defined")
+        limit = self.limit_val_batches if stage == "validate" else self.limit_test_batches
+        metrics = self._run_eval(stage, loaders, limit)
+        for logger in self.loggers:
+            logger.save()
+        self._teardown(stage)
+        return [metrics]
+
+    def validate(self, model=None, dataloaders=None, ckpt_path=None, verbose=True,
+                 datamodule=None):
+        """Run one validation pass; returns a list with the logged epoch metrics."""
+        return self._evaluate("validate", model, dataloaders, ckpt_path, datamodule)
+
+    def test(self, model=None, dataloaders=None, ckpt_path=None, verbose=True, datamodule=None):
+        """Run one test pass; returns a list with the logged epoch metrics."""
+        return self._evaluate("test", model, dataloaders, ckpt_path, datamodule)
+
+    def predict(self, model=None, dataloaders=None, datamodule=None, return_predictions=True,
+                ckpt_path=None):
+        """`predict_step` over the dataloader(s); returns the outputs per batch (a list per
+        dataloader when there are several)."""
+        model = model if model is not None else self.lightning_module
+        self._attach(model, datamodule, "predict")
+        if ckpt_path:
+            model.load_state_dict(ember.load(self._resolve_ckpt(ckpt_path),
+                                             weights_only=False)["state_dict"])
+        loaders = self._loaders("predict", dataloaders)
+        model.on_predict_model_eval()
+        results = []
+        with ember.inference_mode() if self.inference_mode else ember.no_grad():
+            self._hook("on_predict_start")
+            self._hook("on_predict_epoch_start")
+            for dataloader_idx, loader in enumerate(loaders):
+                extra = (dataloader_idx,) if len(loaders) > 1 else ()
+                count = _limit(self.limit_predict_batches, len(loader), "limit_predict_batches")
+                outputs = []
+                for batch_idx, batch in zip(range(count), loader):
+                    batch = self._prepare_batch(batch, dataloader_idx)
+                    self._hook("on_predict_batch_start", batch, batch_idx, *extra)
+                    output = model.predict_step(batch, batch_idx, *extra)
+                    self._hook("on_predict_batch_end", output, batch, batch_idx, *extra)
+                    outputs.append(output)
+                results.append(outputs)
+            self._hook("on_predict_epoch_end")
+            self._hook("on_predict_end")
+        self._teardown("predict")
+        if not return_predictions:
+            return None
+        return results[0] if len(results) == 1 else results
+
+    def _teardown(self, stage):
+        for callback in self.callbacks:
+            callback.teardown(self, self.lightning_module, stage)
+        if self.datamodule is not None:
+            self.datamodule.teardown(stage)
+        self.lightning_module.teardown(stage)
+
+    # --- checkpoints -----------------------------------------------------------------------
+    def save_checkpoint(self, filepath, weights_only=False, storage_options=None):
+        """Write the run's state to `filepath` atomically (through `ember.save`)."""
+        model = self.lightning_module
+        checkpoint = {"epoch": self.current_epoch, "global_step": self.global_step,
+                      "ember_lightning_version": "0.1.0", "state_dict": model.state_dict(),
+                      "hyper_parameters": dict(model.hparams),
+                      "loops": {"batch_idx": self._batch_idx,
+                                "batches_that_stepped": self._batches_that_stepped,
+                                "epoch_done": self._batch_idx >= self.num_training_batches,
+                                "epoch_start_rng": self._epoch_start_rng}}
+        if not weights_only:
+            checkpoint["optimizer_states"] = [o.state_dict() for o in self.optimizers]
+            checkpoint["lr_schedulers"] = [c["scheduler"].state_dict()
+                                           for c in self.lr_scheduler_configs]
+            checkpoint["callbacks"] = {c.state_key: c.state_dict() for c in self.callbacks}
+            checkpoint["rng_states"] = _rng_state()
+            if self.datamodule is not None:
+                checkpoint["datamodule_state"] = self.datamodule.state_dict()
+            for callback in self.callbacks:
+                callback.on_save_checkpoint(self, model, checkpoint)
+            model.on_save_checkpoint(checkpoint)
+        os.makedirs(os.path.dirname(os.path.abspath(filepath)), exist_ok=True)
+        ember.save(checkpoint, filepath)
+
+    def _resolve_ckpt(self, ckpt_path):
+        if ckpt_path in ("last", "best"):
+            callback = self.checkpoint_callback
+            path = None
+            if callback is not None:
+                path = callback.last_model_path if ckpt_path == "last" else \
+                    callback.best_model_path
+                if not path and ckpt_path == "last" and callback.dirpath and \
+                        os.path.isdir(callback.dirpath):
+                    found = [os.path.join(callback.dirpath, f) for f in
+                             os.listdir(callback.dirpath) if f.endswith(".ckpt")]
+                    path = max(found, key=os.path.getmtime) if found else None
+            if not path:
+                raise FileNotFoundError(f"ckpt_path={ckpt_path!r}: no such checkpoint was "
+                                        "saved by a ModelCheckpoint callback")
+            return path
+        return os.fspath(ckpt_path)
+
+    def _load_checkpoint(self, ckpt_path):
+        checkpoint = ember.load(self._resolve_ckpt(ckpt_path), weights_only=False)
+        model = self.lightning_module
+        model.on_load_checkpoint(checkpoint)
+        model.load_state_dict(checkpoint["state_dict"])
+        for optimizer, state in zip(self.optimizers, checkpoint.get("optimizer_states", [])):
+            optimizer.load_state_dict(state)
+        for config, state in zip(self.lr_scheduler_configs, checkpoint.get("lr_schedulers", [])):
+            config["scheduler"].load_state_dict(state)
+        states = checkpoint.get("callbacks", {})
+        for callback in self.callbacks:
+            if callback.state_key in states:
+                callback.load_state_dict(states[callback.state_key])
+            callback.on_load_checkpoint(self, model, checkpoint)
+        if self.datamodule is not None and "datamodule_state" in checkpoint:
+            self.datamodule.load_state_dict(checkpoint["datamodule_state"])
+        self.global_step = checkpoint["global_step"]
+        return checkpoint
+
+    def _restore_loop(self, checkpoint):
+        """Where the resumed run starts: (epoch, batches of it already done)."""
+        loops = checkpoint["loops"]
+        self._batches_that_stepped = loops["batches_that_stepped"]
+        if "rng_states" in checkpoint:
+            _set_rng_state(checkpoint["rng_states"])
+        if loops["epoch_done"]:
+            return checkpoint["epoch"] + 1, 0
+        self._epoch_start_rng = loops["epoch_start_rng"]
+        return checkpoint["epoch"], loops["batch_idx"] + 1
+
+
+def _to_float64(batch):
+    if isinstance(batch, ember.Tensor):
+        return batch.double() if batch.dtype.is_floating_point else batch
+    if isinstance(batch, (list, tuple)) and not hasattr(batch, "_fields"):
+        return type(batch)(_to_float64(b) for b in batch)
+    if isinstance(batch, dict):
+        return {k: _to_float64(v) for k, v in batch.items()}
+    return batch
+
+
+def _unshuffled(loader):
+    """The same data in a fixed order (overfit_batches trains and validates on one set)."""
+    return ember.utils.data.DataLoader(loader.dataset, batch_size=loader.batch_size,
+                                       shuffle=False, collate_fn=loader.collate_fn,
+                                       drop_last=loader.drop_last)
+
+
