@@ -101,32 +101,43 @@ def _lstm_forward(xp, x, w_hh, b_hh, h, c, w_hr, mask, reverse, cache):
     dt = x.dtype
     out = xp.empty(steps * batch * h_out + batch * hid, dtype=dt)
     ys = out[:steps * batch * h_out].reshape(steps, batch, h_out)
-    acts = xp.empty((steps, batch, 4 * hid), dtype=dt)
-    c_prev = xp.empty((steps, batch, hid), dtype=dt)
+    acts = xp.empty((steps, batch, 4 * hid), dtype=dt)  # i, f, g, o after activation
+    cells = xp.empty((steps, batch, hid), dtype=dt)  # c_t (after masking)
     tanh_c = xp.empty((steps, batch, hid), dtype=dt)
     h_prev = xp.empty((steps, batch, h_out), dtype=dt)
     pre_proj = xp.empty((steps, batch, hid), dtype=dt) if w_hr is not None else None
+    # All four activations in one pass: sigmoid(x) = 0.5 * tanh(0.5 x) + 0.5 on i, f, o and
+    # plain tanh on g, as `tanh(a * scale) * scale + offset`.
+    scale = xp.full(4 * hid, 0.5, dtype=dt)
+    scale[2 * hid:3 * hid] = 1
+    offset = scale.copy()
+    offset[2 * hid:3 * hid] = 0
+    xb = x + b_hh if b_hh is not None else x
     w_t = w_hh.T
+    c0 = c
     for t in _steps(steps, reverse):
-        h_prev[t], c_prev[t] = h, c
-        a = x[t] + h @ w_t
-        if b_hh is not None:
-            a += b_hh
-        a[:, :2 * hid] = _sigmoid(a[:, :2 * hid], xp)
-        a[:, 2 * hid:3 * hid] = xp.tanh(a[:, 2 * hid:3 * hid])
-        a[:, 3 * hid:] = _sigmoid(a[:, 3 * hid:], xp)
-        acts[t] = a
-        c_new = a[:, hid:2 * hid] * c + a[:, :hid] * a[:, 2 * hid:3 * hid]
-        tc = tanh_c[t] = xp.tanh(c_new)
+        h_prev[t] = h
+        a = acts[t]
+        xp.matmul(h, w_t, out=a)
+        a += xb[t]
+        a *= scale
+        xp.tanh(a, out=a)
+        a *= scale
+        a += offset
+        c_new = a[:, hid:2 * hid] * c
+        c_new += a[:, :hid] * a[:, 2 * hid:3 * hid]
+        tc = tanh_c[t]
+        xp.tanh(c_new, out=tc)
         h_new = a[:, 3 * hid:] * tc
         if w_hr is not None:
             pre_proj[t] = h_new
             h_new = h_new @ w_hr.T
         m = None if mask is None else mask[t]
-        h, c = _blend(h_new, h, m), _blend(c_new, c, m)
-        ys[t] = h
+        ys[t], cells[t] = _blend(h_new, h, m), _blend(c_new, c, m)
+        h, c = ys[t], cells[t]
     out[steps * batch * h_out:] = c.reshape(-1)
-    cache.update(acts=acts, c_prev=c_prev, tanh_c=tanh_c, h_prev=h_prev, pre_proj=pre_proj)
+    cache.update(acts=acts, cells=cells, c0=c0, tanh_c=tanh_c,
+                 h_prev=h_prev, pre_proj=pre_proj)
     return out
 
 
@@ -198,10 +209,20 @@ def _hidden_grads(node, d_pre):
 
 def _lstm_backward(node, g_y, g_c, w_hh, w_hr):
     cache = node.cache
-    acts, c_prev, tanh_c = cache["acts"], cache["c_prev"], cache["tanh_c"]
+    acts, tanh_c = cache["acts"], cache["tanh_c"]
     steps, batch, h_out = g_y.shape
     hid = node.hidden
     xp = array_module_of(g_y)
+    # Everything that does not depend on the incoming gradient, for all steps at once:
+    # d(gate pre-activation) = dcn * coef for i, f, g and dh * coef for o; dc_t += dh * dc_coef.
+    i, f, g, o = (acts[..., k * hid:(k + 1) * hid] for k in range(4))
+    c_prev = _shifted(cache["cells"], cache["c0"], node.reverse)
+    coef = xp.empty((steps, batch, 4, hid), dtype=acts.dtype)
+    coef[:, :, 0] = g * i * (1 - i)
+    coef[:, :, 1] = c_prev * f * (1 - f)
+    coef[:, :, 2] = i * (1 - g * g)
+    coef[:, :, 3] = tanh_c * o * (1 - o)
+    dc_coef = o * (1 - tanh_c * tanh_c)
     d_gates = xp.empty_like(acts)
     d_proj = xp.empty((steps, batch, h_out), dtype=g_y.dtype) if w_hr is not None else None
     dh = xp.zeros((batch, h_out), dtype=g_y.dtype)
@@ -213,16 +234,13 @@ def _lstm_backward(node, g_y, g_c, w_hh, w_hr):
         if w_hr is not None:
             d_proj[t] = dh_new
             dh_new = dh_new @ w_hr
-        a, tc = acts[t], tanh_c[t]
-        i, f, g, o = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:3 * hid], a[:, 3 * hid:]
-        dcn = dc_new + dh_new * o * (1 - tc * tc)
-        d = d_gates[t]
-        d[:, :hid] = dcn * g * i * (1 - i)
-        d[:, hid:2 * hid] = dcn * c_prev[t] * f * (1 - f)
-        d[:, 2 * hid:3 * hid] = dcn * i * (1 - g * g)
-        d[:, 3 * hid:] = dh_new * tc * o * (1 - o)
-        dc = dcn * f
-        dh = d @ w_hh
+        dcn = dh_new * dc_coef[t]
+        dcn += dc_new
+        d = d_gates[t].reshape(batch, 4, hid)
+        xp.multiply(dcn[:, None, :], coef[t, :, :3], out=d[:, :3])
+        xp.multiply(dh_new, coef[t, :, 3], out=d[:, 3])
+        dc = dcn * f[t]
+        dh = d_gates[t] @ w_hh
         if m is not None:
             dh += dh_carry
             dc += dc_carry
@@ -230,6 +248,17 @@ def _lstm_backward(node, g_y, g_c, w_hh, w_hr):
     if node.inputs[5] is not None:
         g_wr = d_proj.reshape(-1, h_out).T @ cache["pre_proj"].reshape(-1, hid)
     return (d_gates,) + _hidden_grads(node, d_gates) + (dh, dc, g_wr)
+
+
+def _shifted(states, first, reverse):
+    """The state entering each step: `first` at the first processed step, then the previous
+    step's state."""
+    prev = states.copy()
+    if reverse:
+        prev[:-1], prev[-1] = states[1:], first
+    else:
+        prev[1:], prev[0] = states[:-1], first
+    return prev
 
 
 def _gru_backward(node, g_y, g_c, w_hh, w_hr):
