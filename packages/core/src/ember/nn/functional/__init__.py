@@ -13,3 +13,4 @@ from .pooling import *  # noqa: F401,F403
 from .padding import *  # noqa: F401,F403
 from .sampling import *  # noqa: F401,F403
 from .attention import *  # noqa: F401,F403
+from .loss_ctc import *  # noqa: F401,F403

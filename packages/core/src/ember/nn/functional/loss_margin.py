@@ -1,5 +1,7 @@
 """Margin and embedding losses (ranking, hinge, multi-class margin, cosine, triplet), composed
 from ember ops. Each takes `reduction` 'mean' | 'sum' | 'none'."""
+from ..._device import array_module_of
+from ..._tensor import Tensor
 from ...ops.comparison import minimum, where
 from ...ops.unary import clamp
 from .loss import _check_index_target, check_reduction, reduce_loss
@@ -116,5 +118,39 @@ def _triplet(anchor, positive, negative, distance, margin, swap, reduction, op):
     return reduce_loss(loss, reduction, op)
 
 
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Multi-label hinge: `sum_{j, i not a target} max(0, 1 - (x[y_j] - x[i])) / C` per sample,
+    over the target class indices y_j listed before the first -1. input and target (N, C),
+    (C,) or ()."""
+    op = "multilabel_margin_loss"
+    check_reduction(reduction, op)
+    if input.ndim > 2 or (input.ndim == 2 and input.shape[1] == 0):
+        raise RuntimeError(f"{op}: Expected non-empty vector or matrix with optional 0-dim "
+                           f"batch size, but got: {list(input.shape)}")
+    if tuple(target.shape) != tuple(input.shape):
+        raise RuntimeError(f"{op}: inconsistent target size: {list(target.shape)} for input of "
+                           f"size: {list(input.shape)}")
+    if target._data.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}: expected scalar type Long but found {target.dtype.name}")
+    x = input.reshape(-1, input.shape[-1] if input.ndim else 1)
+    t = target._data.reshape(x.shape)
+    c = x.shape[1]
+    xp = array_module_of(t)
+    listed = xp.cumprod(t >= 0, axis=1).astype(bool)  # entries before the first -1
+    if bool((listed & (t >= c)).any()):
+        raise IndexError(f"{op}: target index out of range (must be in [-1, {c}))")
+    safe = xp.where(listed, t, 0)
+    is_target = ((safe[:, :, None] == xp.arange(c)) & listed[:, :, None]).any(axis=1)
+    # (N, listed j, class i): only listed targets j against non-target classes i count.
+    mask = Tensor._make((listed[:, :, None] & ~is_target[:, None, :]).astype(x._data.dtype))
+    picked = x.gather(1, Tensor._make(safe))
+    z = clamp(1 - picked.unsqueeze(2) + x.unsqueeze(1), min=0) * mask
+    loss = z.sum((1, 2)) / c
+    if input.ndim < 2:
+        loss = loss.squeeze(0)
+    return reduce_loss(loss, reduction, op)
+
+
 __all__ = ["margin_ranking_loss", "hinge_embedding_loss", "multi_margin_loss",
+           "multilabel_margin_loss",
            "cosine_embedding_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss"]
