@@ -22,7 +22,7 @@ SHADES = " .:-=+*#%@"
 
 
 class DigitsCNN(LightningModule):
-    def __init__(self, lr=3e-3):
+    def __init__(self, lr=5e-3):
         super().__init__()
         self.save_hyperparameters()
         self.features = nn.Sequential(
@@ -57,7 +57,7 @@ class DigitsCNN(LightningModule):
 
     def configure_optimizers(self):
         optimizer = ember.optim.Adam(self.parameters(), lr=self.hparams.lr)
-        scheduler = ember.optim.lr_scheduler.StepLR(optimizer, step_size=8, gamma=0.5)
+        scheduler = ember.optim.lr_scheduler.StepLR(optimizer, step_size=5, gamma=0.5)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler,
                                                          "interval": "epoch"}}
 
@@ -69,14 +69,14 @@ def ascii_digit(image):
             for row in rows]
 
 
-def main(out="demo_runs", max_epochs=30, quiet=False):
+def main(out="demo_runs", max_epochs=15, quiet=False):
     started = time.perf_counter()
     seed_everything(0)
     full_train = Digits(train=True)
     train_set, val_set = random_split(full_train, [1293, 144],
                                       generator=ember.Generator().manual_seed(0))
     test_set = Digits(train=False)
-    train_loader = DataLoader(train_set, batch_size=32, shuffle=True)
+    train_loader = DataLoader(train_set, batch_size=64, shuffle=True)
     val_loader = DataLoader(val_set, batch_size=144)
     test_loader = DataLoader(test_set, batch_size=180)
 
@@ -84,7 +84,7 @@ def main(out="demo_runs", max_epochs=30, quiet=False):
     logger = CSVLogger(out, name="digits")
     checkpoint = ModelCheckpoint(monitor="val_acc", mode="max", save_top_k=2, save_last=True,
                                  filename="digits-{epoch:02d}-{val_acc:.3f}")
-    early_stopping = EarlyStopping(monitor="val_loss", mode="min", patience=4, min_delta=1e-3)
+    early_stopping = EarlyStopping(monitor="val_loss", mode="min", patience=3, min_delta=1e-3)
     trainer = Trainer(max_epochs=max_epochs, accelerator="cpu", logger=logger,
                       callbacks=[checkpoint, early_stopping], log_every_n_steps=10,
                       enable_progress_bar=not quiet, enable_model_summary=not quiet)
@@ -96,7 +96,7 @@ def main(out="demo_runs", max_epochs=30, quiet=False):
     predictions = ember.cat(trainer.predict(best, DataLoader(test_set, batch_size=8),
                                             return_predictions=True)[:1])
     if not quiet:
-        print(f"\nStopped after epoch {trainer.current_epoch} "
+        print(f"\nTrained {trainer.current_epoch} epochs "
               f"({early_stopping.stopping_reason or 'max_epochs reached'})")
         print(f"Best checkpoint: {checkpoint.best_model_path} "
               f"(val_acc={checkpoint.best_model_score:.4f})")
@@ -117,6 +117,6 @@ def main(out="demo_runs", max_epochs=30, quiet=False):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="demo_runs", help="where logs and checkpoints go")
-    parser.add_argument("--max-epochs", type=int, default=30)
+    parser.add_argument("--max-epochs", type=int, default=15)
     args = parser.parse_args()
     main(args.out, args.max_epochs)

@@ -379,8 +379,6 @@ class Trainer:
             self._train_epoch(skip_batches)
             skip_batches = 0
             self.current_epoch += 1
-        self.current_epoch = max(self.current_epoch - 1, 0) if self.should_stop else \
-            self.current_epoch
         self._hook("on_train_end")
         self._hook("on_fit_end")
         for logger in self.loggers:
