@@ -27,10 +27,11 @@ from .ops.rounding import *  # noqa: F401,F403
 from .ops.shape import *  # noqa: F401,F403
 from .ops.softmax import *  # noqa: F401,F403
 from .ops.sorting import *  # noqa: F401,F403
+from .ops.spectral import *  # noqa: F401,F403
 from .ops.unary import *  # noqa: F401,F403
 from .random import *  # noqa: F401,F403
 from .serialization import *  # noqa: F401,F403
-from . import hub, linalg, nn, optim, safetensors, utils
+from . import fft, hub, linalg, nn, optim, safetensors, utils
 from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 

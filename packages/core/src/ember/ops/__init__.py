@@ -2,11 +2,12 @@
 it provides; `install_methods` attaches them so `x.exp()` and `ember.exp(x)` are one function."""
 from .._tensor import Tensor
 from . import (arithmetic, comparison, conversion, creation, cumulative, indexing, joining,
-               linalg_ops, reduction, reduction_stats, rounding, shape, softmax, sorting, unary)
+               linalg_ops, reduction, reduction_stats, rounding, shape, softmax, sorting, spectral,
+               unary)
 from .. import random
 
 FAMILIES = [arithmetic, comparison, conversion, creation, cumulative, indexing, joining, linalg_ops,
-            reduction, reduction_stats, rounding, shape, softmax, sorting, unary, random]
+            reduction, reduction_stats, rounding, shape, softmax, sorting, spectral, unary, random]
 
 
 def install_methods():
