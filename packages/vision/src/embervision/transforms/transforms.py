@@ -64,6 +64,37 @@ def _channels_fill(fill, img):
     return fill
 
 
+def random_crop_params(h, w, output_size):
+    """(top, left, th, tw) of a uniformly placed crop (shared with transforms.v2)."""
+    th, tw = output_size
+    if h < th or w < tw:
+        raise ValueError(f"Required crop size {(th, tw)} is larger than input image size {(h, w)}")
+    if w == tw and h == th:
+        return 0, 0, h, w
+    return _random.randint(0, h - th + 1), _random.randint(0, w - tw + 1), th, tw
+
+
+def random_resized_crop_params(height, width, scale, ratio):
+    """torchvision's 10 tries at a random area and aspect ratio, then a centre-crop fallback."""
+    area = height * width
+    log_ratio = (math.log(ratio[0]), math.log(ratio[1]))
+    for _ in range(10):
+        target_area = area * _random.uniform(scale[0], scale[1])
+        aspect_ratio = math.exp(_random.uniform(log_ratio[0], log_ratio[1]))
+        w = int(round(math.sqrt(target_area * aspect_ratio)))
+        h = int(round(math.sqrt(target_area / aspect_ratio)))
+        if 0 < w <= width and 0 < h <= height:
+            return _random.randint(0, height - h + 1), _random.randint(0, width - w + 1), h, w
+    in_ratio = width / height
+    if in_ratio < min(ratio):
+        w, h = width, int(round(width / min(ratio)))
+    elif in_ratio > max(ratio):
+        h, w = height, int(round(height * max(ratio)))
+    else:
+        w, h = width, height
+    return (height - h) // 2, (width - w) // 2, h, w
+
+
 # ----------------------------------------------------------------------------- containers
 class Compose(Transform):
     def __init__(self, transforms):
@@ -222,13 +253,7 @@ class RandomCrop(Transform):
     @staticmethod
     def get_params(img, output_size):
         _, h, w = F.get_dimensions(img)
-        th, tw = output_size
-        if h < th or w < tw:
-            raise ValueError(f"Required crop size {(th, tw)} is larger than input image size "
-                             f"{(h, w)}")
-        if w == tw and h == th:
-            return 0, 0, h, w
-        return _random.randint(0, h - th + 1), _random.randint(0, w - tw + 1), th, tw
+        return random_crop_params(h, w, output_size)
 
     def __init__(self, size, padding=None, pad_if_needed=False, fill=0, padding_mode="constant"):
         self.size = _setup_size(size, "Please provide only two dimensions (h, w) for size.")
@@ -263,23 +288,7 @@ class RandomResizedCrop(Transform):
     @staticmethod
     def get_params(img, scale, ratio):
         _, height, width = F.get_dimensions(img)
-        area = height * width
-        log_ratio = (math.log(ratio[0]), math.log(ratio[1]))
-        for _ in range(10):
-            target_area = area * _random.uniform(scale[0], scale[1])
-            aspect_ratio = math.exp(_random.uniform(log_ratio[0], log_ratio[1]))
-            w = int(round(math.sqrt(target_area * aspect_ratio)))
-            h = int(round(math.sqrt(target_area / aspect_ratio)))
-            if 0 < w <= width and 0 < h <= height:
-                return _random.randint(0, height - h + 1), _random.randint(0, width - w + 1), h, w
-        in_ratio = width / height
-        if in_ratio < min(ratio):
-            w, h = width, int(round(width / min(ratio)))
-        elif in_ratio > max(ratio):
-            h, w = height, int(round(height * max(ratio)))
-        else:
-            w, h = width, height
-        return (height - h) // 2, (width - w) // 2, h, w
+        return random_resized_crop_params(height, width, scale, ratio)
 
     def forward(self, img):
         i, j, h, w = self.get_params(img, self.scale, self.ratio)
