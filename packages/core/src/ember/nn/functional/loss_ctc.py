@@ -122,8 +122,8 @@ def _ctc(lp, labels, in_len, tg_len, blank, need_grad):
     rows = xp.arange(n)
     end = xp.full(n, neg_inf, dtype=lp.dtype)
     if t_max:  # log-likelihood: alignments ending on the last label or the blank after it
-        last = alpha[xp.clip(in_len - 1, 0, None), rows]
-        end_label = xp.where(tg_len > 0, last[rows, xp.clip(2 * tg_len - 1, 0, None)], neg_inf)
+        last = alpha[xp.maximum(in_len - 1, 0), rows]
+        end_label = xp.where(tg_len > 0, last[rows, xp.maximum(2 * tg_len - 1, 0)], neg_inf)
         end = xp.logaddexp(last[rows, 2 * tg_len], end_label)
     # No time steps: only the empty target is reachable, with probability 1.
     nll = xp.where(in_len > 0, -end, xp.where(tg_len > 0, np.inf, 0.0)).astype(lp.dtype)
