@@ -50,3 +50,17 @@ def test_table_marks_unavailable_rows():
              "status": "unavailable: ember.nn.LSTM"}]
     table = format_table(rows)
     assert "FAIL" in table and "unavailable: ember.nn.LSTM" in table
+
+
+def test_missing_ember_layer_is_unavailable_not_an_error():
+    from benchmarks.harness import Workload, require
+
+    def needs_missing(fw, size):
+        require(fw, "nn.Linear", "nn.NoSuchLayer")
+
+    def reaches_missing_inside(fw, size):
+        return fw.nn.NoSuchLayer  # as when an ember layer is built on one not written yet
+
+    for setup in (needs_missing, reaches_missing_inside):
+        with pytest.raises(Unavailable, match=r"ember\.nn\.NoSuchLayer"):
+            set_up(Workload("x", "x", 1.0, "ms", setup=setup), ember, "tiny")
