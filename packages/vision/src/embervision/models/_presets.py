@@ -1,0 +1,115 @@
+"""The inference preprocessing a classification checkpoint was evaluated with
+(torchvision's `transforms/_presets.py`): resize the shorter side with antialiasing, center-crop,
+scale to [0, 1] and normalize. Self-contained on ember ops so the model zoo does not depend on
+`embervision.transforms`.
+"""
+import numpy as np
+
+import ember
+from ember import nn
+
+__all__ = ["ImageClassification"]
+
+_IMAGENET_MEAN = (0.485, 0.456, 0.406)
+_IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def _triangle(x):
+    return np.clip(1.0 - np.abs(x), 0.0, None)
+
+
+def _cubic(x, a=-0.5):
+    # Keys' cubic with a = -0.5: PIL's and PyTorch's antialiased bicubic kernel.
+    x = np.abs(x)
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return np.where(x < 1, near, np.where(x < 2, far, 0.0))
+
+
+_FILTERS = {"bilinear": (_triangle, 1.0), "bicubic": (_cubic, 2.0)}
+
+
+def _resize_matrix(in_size, out_size, interpolation):
+    """(out_size, in_size) weights of PIL's / PyTorch's antialiased separable resampling: when
+    shrinking, the filter is stretched by the scale so every input pixel contributes."""
+    kernel, support = _FILTERS[interpolation]
+    scale = in_size / out_size
+    stretch = max(scale, 1.0)
+    centers = scale * (np.arange(out_size) + 0.5)
+    lo = np.maximum((centers - support * stretch + 0.5).astype(np.int64), 0)
+    hi = np.minimum((centers + support * stretch + 0.5).astype(np.int64), in_size)
+    src = np.arange(in_size)
+    weights = kernel((src[None, :] - centers[:, None] + 0.5) / stretch)
+    weights *= (src[None, :] >= lo[:, None]) & (src[None, :] < hi[:, None])
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+def _as_tensor(img):
+    if isinstance(img, ember.Tensor):
+        return img
+    # A PIL image (or anything array-like in HWC layout) becomes a CHW uint8 tensor.
+    array = np.asarray(img)
+    if array.ndim == 2:
+        array = array[:, :, None]
+    return ember.tensor(np.ascontiguousarray(array.transpose(2, 0, 1)))
+
+
+class ImageClassification(nn.Module):
+    """Image (PIL, or a (..., C, H, W) tensor, uint8 or float in [0, 1]) -> normalized float
+    tensor of shape (..., C, crop_size, crop_size)."""
+
+    def __init__(self, *, crop_size, resize_size=256, mean=_IMAGENET_MEAN, std=_IMAGENET_STD,
+                 interpolation="bilinear", antialias=True):
+        super().__init__()
+        if interpolation not in _FILTERS:
+            raise ValueError(f"ImageClassification: interpolation must be one of "
+                             f"{sorted(_FILTERS)}, got {interpolation!r}")
+        if not antialias:
+            raise ValueError("ImageClassification: only antialias=True is supported")
+        self.crop_size = [crop_size]
+        self.resize_size = [resize_size]
+        self.mean, self.std = list(mean), list(std)
+        self.interpolation, self.antialias = interpolation, antialias
+
+    def _resize(self, img):
+        h, w = img.shape[-2:]
+        size = self.resize_size[0]
+        # The shorter side becomes `size`; the longer keeps the aspect ratio (truncated).
+        if h <= w:
+            out_h, out_w = size, int(size * w / h)
+        else:
+            out_h, out_w = int(size * h / w), size
+        rows = ember.tensor(_resize_matrix(h, out_h, self.interpolation),
+                            dtype=img.dtype, device=img.device)
+        cols = ember.tensor(_resize_matrix(w, out_w, self.interpolation).T,
+                            dtype=img.dtype, device=img.device)
+        return rows @ img @ cols
+
+    def forward(self, img):
+        img = _as_tensor(img)
+        if img.ndim < 3:
+            raise ValueError(f"ImageClassification: expected an image of shape (..., C, H, W), "
+                             f"got shape {tuple(img.shape)}")
+        is_uint8 = img.dtype == ember.uint8
+        img = self._resize(img.to(ember.float32))
+        if is_uint8:  # torchvision resizes uint8 images in uint8: round like it does
+            img = img.round().clamp(0, 255) / 255.0
+        crop = self.crop_size[0]
+        h, w = img.shape[-2:]
+        top, left = int(round((h - crop) / 2.0)), int(round((w - crop) / 2.0))
+        img = img[..., top:top + crop, left:left + crop]
+        mean = ember.tensor(self.mean, dtype=img.dtype, device=img.device).reshape(-1, 1, 1)
+        std = ember.tensor(self.std, dtype=img.dtype, device=img.device).reshape(-1, 1, 1)
+        return (img - mean) / std
+
+    def __repr__(self):
+        return (f"{self.__class__.__name__}(\n    crop_size={self.crop_size}\n"
+                f"    resize_size={self.resize_size}\n    mean={self.mean}\n    std={self.std}\n"
+                f"    interpolation={self.interpolation}\n)")
+
+    def describe(self):
+        return (f"Accepts PIL images and (B, C, H, W) / (C, H, W) tensors. Images are resized to "
+                f"resize_size={self.resize_size} with {self.interpolation} interpolation, then "
+                f"center-cropped to crop_size={self.crop_size}; values are rescaled to [0.0, 1.0] "
+                f"and normalized with mean={self.mean} and std={self.std}.")
+
