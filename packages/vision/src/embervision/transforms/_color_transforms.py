@@ -176,12 +176,15 @@ class _RandomOp(Transform):
 class RandomInvert(_RandomOp):
     op = staticmethod(F.invert)
 
+    def __init__(self, p=0.5):
+        super().__init__(p=p)
 
-class RandomAutocontrast(_RandomOp):
+
+class RandomAutocontrast(RandomInvert):
     op = staticmethod(F.autocontrast)
 
 
-class RandomEqualize(_RandomOp):
+class RandomEqualize(RandomInvert):
     op = staticmethod(F.equalize)
 
 

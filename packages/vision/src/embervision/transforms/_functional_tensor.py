@@ -203,9 +203,10 @@ def affine_output_size(matrix, w, h):
     pts = np.array([[-0.5 * w, -0.5 * h, 1.0], [-0.5 * w, 0.5 * h, 1.0],
                     [0.5 * w, 0.5 * h, 1.0], [0.5 * w, -0.5 * h, 1.0]])
     new_pts = pts @ np.asarray(matrix, dtype=np.float64).reshape(2, 3).T
-    tol = 1e-4
-    cmax = np.ceil(np.trunc(new_pts.max(0) / tol) * tol)
-    cmin = np.floor(np.trunc(new_pts.min(0) / tol) * tol)
+    shift = np.array([w * 0.5, h * 0.5])  # to [0, w] x [0, h], as PIL counts pixels
+    tol = 1e-4  # so that 1e-15 past an integer does not ceil to one more pixel
+    cmax = np.ceil(np.trunc((new_pts.max(0) + shift) / tol) * tol)
+    cmin = np.floor(np.trunc((new_pts.min(0) + shift) / tol) * tol)
     size = cmax - cmin
     return int(size[0]), int(size[1])
 
@@ -378,11 +379,23 @@ def autocontrast(img):
     return xp.clip((work - minimum) * scale, 0, bound).astype(img.dtype)
 
 
+def _via_uint8(op):
+    """Run a uint8-only op on float images through uint8 (as transforms.v2 does)."""
+    def wrapper(img, *args):
+        if is_float(img):
+            return convert_image_dtype(op(convert_image_dtype(img, np.uint8), *args), img.dtype)
+        if img.dtype != np.uint8:
+            raise TypeError(f"{op.__name__}: only uint8 and float images are supported, "
+                            f"got {img.dtype}")
+        return op(img, *args)
+    wrapper.__name__ = op.__name__
+    return wrapper
+
+
+@_via_uint8
 def equalize(img):
-    """Histogram equalisation per channel (uint8 only), torchvision's `_scale_channel` LUT."""
+    """Histogram equalisation per channel, torchvision's `_scale_channel` LUT."""
     xp = array_module_of(img)
-    if img.dtype != np.uint8:
-        raise TypeError(f"equalize: only uint8 images are supported, got {img.dtype}")
     flat = img.reshape(-1, img.shape[-2] * img.shape[-1])
     out = xp.empty_like(flat)
     for ch in range(flat.shape[0]):  # one histogram per channel image, not per pixel
@@ -399,9 +412,8 @@ def equalize(img):
     return out.reshape(img.shape)
 
 
+@_via_uint8
 def posterize(img, bits):
-    if img.dtype != np.uint8:
-        raise TypeError(f"posterize: only uint8 images are supported, got {img.dtype}")
     return img & np.uint8((0xFF << (8 - bits)) & 0xFF)
 
 
