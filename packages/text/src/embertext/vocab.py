@@ -82,8 +82,8 @@ class Vocab:
 def build_vocab_from_iterator(iterator, min_freq=1, specials=None, special_first=True,
                               max_tokens=None):
     """A Vocab of the tokens in an iterator of token lists, most frequent first (ties in
-    alphabetical order, as torchtext sorts them), keeping tokens seen at least `min_freq` times; `specials` go first
-    (or last), and `max_tokens` caps the size including them."""
+    alphabetical order, as torchtext sorts them), keeping tokens seen at least `min_freq`
+    times; `specials` go first (or last), and `max_tokens` caps the size including them."""
     if min_freq < 1:
         raise ValueError(f"build_vocab_from_iterator: min_freq must be >= 1, got {min_freq}")
     counter = Counter()
