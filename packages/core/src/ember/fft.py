@@ -288,12 +288,25 @@ def view_as_complex(input):
     return complex(input[..., 0], input[..., 1])
 
 
+class ComplexBackward0(Node):
+    __slots__ = ()
+
+    def backward(self, g):
+        return g.real, g.imag
+
+
 def complex(real, imag):
-    """`real + i * imag` from two real tensors of one floating dtype."""
+    """`real + i * imag` from two real tensors of one floating dtype (broadcasting)."""
     if real.dtype != imag.dtype or real.dtype not in (_dtypes.float32, _dtypes.float64):
         raise RuntimeError(f"complex: Expected both inputs to be Float or Double tensors but got "
                            f"{real.dtype.name} and {imag.dtype.name}")
-    return real + imag * 1j
+    re, im = real._data, imag._data
+    xp = array_module_of(re)
+    out = xp.empty(xp.broadcast_shapes(re.shape, im.shape),
+                   np.complex64 if re.dtype == np.float32 else np.complex128)
+    out.real, out.imag = re, im
+    node = ComplexBackward0(None) if requires_grad(real, imag) else None
+    return attach(out, node, (real, imag))
 
 
 def polar(abs, angle):

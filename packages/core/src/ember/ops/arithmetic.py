@@ -71,6 +71,8 @@ class MulBackward0(Node):
 
 
 def _conj(v):
+    if isinstance(v, complex):
+        return v.conjugate()
     return v.conj() if is_tensor(v) and v.dtype.is_complex else v
 
 

@@ -176,14 +176,15 @@ def istft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tr
     window = _stft_window(window, n_fft, win_length, input.real, "istft")
     frames = spec.transpose(-1, -2)  # (B, n_frames, freq)
     norm = "ortho" if normalized else "backward"
-    if onesided:
-        frames = _fft.irfft(frames, n=n_fft, norm=norm)
-    else:
+    if return_complex:
         frames = _fft.ifft(frames, n=n_fft, norm=norm)
-        frames = frames if return_complex else frames.real
+    else:
+        # A real signal's two-sided spectrum is read through its first half, like PyTorch.
+        frames = _fft.irfft(frames if onesided else frames[..., :n_fft // 2 + 1], n=n_fft,
+                            norm=norm)
     total = n_fft + hop * (n_frames - 1)
     y = _overlap_add(frames * window, hop, total)
-    wsq = (window * window).detach()
+    wsq = window * window
     envelope = _overlap_add(wsq.expand(n_frames, n_fft), hop, total)
     start = n_fft // 2 if center else 0
     end = start + length if length is not None else total - start if center else total
