@@ -355,7 +355,8 @@ def test_colorjitter_params_and_errors():
 
 
 def test_compose_lambda_and_repr():
-    pipeline = T.Compose([T.ToTensor(), T.Lambda(lambda x: x * 2), T.Normalize([1.0] * 3, [1.0] * 3)])
+    pipeline = T.Compose([T.ToTensor(), T.Lambda(lambda x: x * 2),
+                          T.Normalize([1.0] * 3, [1.0] * 3)])
     out = pipeline(PIL_IMG)
     np.testing.assert_allclose(out.numpy(), HWC.transpose(2, 0, 1) / 255.0 * 2 - 1, atol=1e-6)
     assert "Normalize" in repr(pipeline)

@@ -204,9 +204,9 @@ def affine_output_size(matrix, w, h):
                     [0.5 * w, 0.5 * h, 1.0], [0.5 * w, -0.5 * h, 1.0]])
     new_pts = pts @ np.asarray(matrix, dtype=np.float64).reshape(2, 3).T
     shift = np.array([w * 0.5, h * 0.5])  # to [0, w] x [0, h], as PIL counts pixels
-    tol = 1e-4  # so that 1e-15 past an integer does not ceil to one more pixel
-    cmax = np.ceil(np.trunc((new_pts.max(0) + shift) / tol) * tol)
-    cmin = np.floor(np.trunc((new_pts.min(0) + shift) / tol) * tol)
+    # Truncating to 1e-4 keeps 1e-15 past an integer from ceiling to one more pixel.
+    cmax = np.ceil(np.trunc((new_pts.max(0) + shift) * 1e4) / 1e4)
+    cmin = np.floor(np.trunc((new_pts.min(0) + shift) * 1e4) / 1e4)
     size = cmax - cmin
     return int(size[0]), int(size[1])
 

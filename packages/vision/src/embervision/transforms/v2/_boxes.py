@@ -46,7 +46,10 @@ def transform(boxes, fn, canvas_size, clamp=True):
         h, w = canvas_size
         xyxy = xp.stack([xp.clip(xyxy[..., 0], 0, w), xp.clip(xyxy[..., 1], 0, h),
                          xp.clip(xyxy[..., 2], 0, w), xp.clip(xyxy[..., 3], 0, h)], axis=-1)
-    out = from_xyxy(xyxy, boxes.format).astype(boxes._data.dtype)
+    out = from_xyxy(xyxy, boxes.format)
+    if boxes._data.dtype.kind in "iu":
+        out = xp.round(out)  # cos(90 deg) is 6e-17, not 0: truncation would lose a pixel
+    out = out.astype(boxes._data.dtype)
     return BoundingBoxes._wrap(Tensor._make(out), format=boxes.format, canvas_size=canvas_size)
 
 

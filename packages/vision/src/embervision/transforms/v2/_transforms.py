@@ -86,7 +86,8 @@ class Transform:
                 out.append(x)
                 continue
             y = getattr(self, "_" + kind)(x, params)
-            out.append(wrap(y, like=x) if isinstance(x, TVTensor) and kind != "boxes" else y)
+            rewrap = isinstance(x, TVTensor) and kind != "boxes" and y is not x
+            out.append(wrap(y, like=x) if rewrap else y)
         return rebuild(out)
 
     forward = __call__
