@@ -27,8 +27,9 @@ def tests(session):
 def parity(session):
     """The tests marked `parity`, checked against PyTorch's CPU build as an oracle."""
     _install_ember(session)
-    # safetensors: the reference library ember.safetensors is byte-compared against.
-    session.install("pytest", "pytest-timeout", TORCH, "safetensors")
+    # safetensors: the reference library ember.safetensors is byte-compared against;
+    # transformers: embertext's tokenizers are compared with its fast tokenizers.
+    session.install("pytest", "pytest-timeout", TORCH, "safetensors", "transformers")
     session.run("pytest", "-m", "parity", *(session.posargs or ["tests"]))
 
 

@@ -48,7 +48,8 @@ def _host(server, monkeypatch, table, payloads, digest=_md5):
         monkeypatch.setitem(table, split, (server.url(path), digest(data)))
 
 
-AG_CSV = '"3","Wall St. Bears","Short-sellers, Wall Street\'s dwindling band"\n"4","Space","A rocket"\n'
+AG_CSV = ('"3","Wall St. Bears","Short-sellers, Wall Street\'s dwindling band"\n'
+          '"4","Space","A rocket"\n')
 
 
 def test_ag_news_downloads_verifies_and_reads(server, monkeypatch, tmp_path):
