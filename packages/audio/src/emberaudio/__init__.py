@@ -1,3 +1,7 @@
-"""emberaudio: filled by its own issue; importable with a version until then."""
+"""emberaudio: audio I/O, transforms and functional ops for ember, with torchaudio's API."""
+from . import functional, transforms
+from ._io import AudioMetaData, info, load, save, stream
 
 __version__ = "0.1.0"
+
+__all__ = ["AudioMetaData", "functional", "info", "load", "save", "stream", "transforms"]
