@@ -80,6 +80,14 @@ def _check_wav_length(path, op):
             f.seek(size + (size & 1), 1)
 
 
+def _read(f, frames, dtype, src, op):
+    try:
+        return f.read(frames, dtype=dtype, always_2d=True)
+    except RuntimeError as e:  # libsndfile's decoder errors (lost sync, short reads)
+        raise RuntimeError(f"{op}: cannot decode audio file {_name(src)!r} (truncated or "
+                           f"corrupt): {e}") from None
+
+
 def _to_tensor(data, channels_first):
     arr = np.ascontiguousarray(data.T if channels_first else data)
     return ember.from_numpy(arr)
@@ -97,7 +105,7 @@ def load(uri, frame_offset=0, num_frames=-1, normalize=True, channels_first=True
         if frame_offset:
             f.seek(min(frame_offset, f.frames))
         frames = -1 if num_frames is None or num_frames < 0 else num_frames
-        data = f.read(frames, dtype=_read_dtype(f.subtype, normalize), always_2d=True)
+        data = _read(f, frames, _read_dtype(f.subtype, normalize), uri, "emberaudio.load")
         expected = f.frames - min(frame_offset, f.frames)
         if frames < 0 and f.seekable() and len(data) < expected and f.format != "MP3":
             raise RuntimeError(f"emberaudio.load: audio file {_name(uri)!r} is truncated: "
@@ -127,7 +135,7 @@ def stream(uri, frames_per_block, *, frame_offset=0, num_frames=-1, normalize=Tr
         dtype = _read_dtype(f.subtype, normalize)
         while left is None or left > 0:
             n = frames_per_block if left is None else min(frames_per_block, left)
-            block = f.read(n, dtype=dtype, always_2d=True)
+            block = _read(f, n, dtype, uri, "emberaudio.stream")
             if len(block) == 0:
                 return
             if left is not None:
