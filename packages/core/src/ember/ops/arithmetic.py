@@ -2,6 +2,7 @@
 import numpy as np
 
 from .. import _dtypes
+from ..amp.autocast_mode import cast_inputs, state as _amp
 from ..autograd.graph import Node
 from .inplace import make_inplace
 from ._common import attach, binary, grad_for, grad_for_meta, is_tensor, meta, requires_grad
@@ -206,6 +207,8 @@ def _log_scalar(x):
 
 def pow(input, exponent):
     """`input ** exponent`, broadcasting; integer tensors to negative powers are an error."""
+    if _amp.on:
+        input, exponent = cast_inputs("pow", input, exponent)
     a, b = binary(input, exponent, "pow")
     dt = _dtypes.result_type(input, exponent)
     if dt.category == 1 and _has_negative(exponent):

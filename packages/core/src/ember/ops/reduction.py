@@ -11,6 +11,7 @@ import numpy as np
 from .. import _dtypes
 from .._device import array_module_of
 from .._tensor import Tensor, _dim
+from ..amp.autocast_mode import cast_inputs, state as _amp
 from ..autograd.graph import Node
 from ._common import attach, requires_grad
 
@@ -91,6 +92,8 @@ class SumBackward0(Node):
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None):
     """Sum over `dim` (int or tuple; all dims when None); integers and bools sum in int64."""
+    if _amp.on and dtype is None:
+        input, = cast_inputs("sum", input)
     arr = input._data
     dims = normalize_dims(_dim_arg(dim, axis), arr.ndim, "sum")
     dt = _dtype_or(input, dtype, True)
@@ -204,6 +207,8 @@ class ProdBackward0(Node):
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     """Product over one `dim` (all elements when None); integers multiply in int64."""
+    if _amp.on and dtype is None:
+        input, = cast_inputs("prod", input)
     arr = input._data
     if dim is not None and not isinstance(dim, int):
         raise TypeError(f"prod: dim must be an int, got {type(dim).__name__}")

@@ -11,6 +11,7 @@ import numpy as np
 from .. import _dtypes
 from .._device import array_module_of
 from .._tensor import Tensor, _dim
+from ..amp.autocast_mode import cast_inputs, state as _amp
 from ..autograd.graph import Node
 from ..autograd.grad_mode import state as _grad_state
 from ._common import attach, requires_grad
@@ -78,6 +79,8 @@ def _prepare(input, dim, dtype, op):
 
 
 def _compute(input, dim, dtype, op, log):
+    if _amp.on and dtype is None:
+        input, = cast_inputs(op, input)
     arr, d = _prepare(input, dim, dtype, op)
     xp = array_module_of(arr)
     axis = d if arr.ndim else None

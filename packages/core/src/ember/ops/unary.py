@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import _dtypes
 from .._device import array_module_of
+from ..amp.autocast_mode import cast_inputs, state as _amp
 from ..autograd.graph import Node
 from ._common import attach, requires_grad
 from ._special import erf_array, erfc_array, erfinv_array
@@ -53,6 +54,8 @@ def _pointwise(name, compute, derivative, *, floating=True, quiet=True, check=No
                     {"__slots__": (), "derivative": staticmethod(derivative)})
 
     def op(input):
+        if _amp.on:
+            input, = cast_inputs(name, input)
         arr = _tensor_arg(input, name)
         if check is not None:
             check(arr, name)

@@ -7,6 +7,7 @@ Three dedicated ops close under differentiation, so gradients of any order work:
 Each one's backward is written with the other two. Geometry: see `_sliding`.
 """
 from ..._dtypes import from_numpy_dtype
+from ...amp.autocast_mode import cast_inputs, state as _amp
 from ...autograd.graph import Node
 from ...ops._common import attach, check_same_device, requires_grad
 from ._sliding import as_tuple, col2im, im2col, out_size
@@ -101,6 +102,8 @@ def _record(out, inputs, geom, groups, transposed, bias):
         node.geom, node.groups, node.transposed = geom, groups, transposed
         node.has_bias = bias is not None
         node.save(*inputs)
+    if out.dtype != inputs[0]._data.dtype:
+        out = out.astype(inputs[0]._data.dtype)  # NumPy multiplies bfloat16 in float32
     if bias is not None:
         out += bias._data.reshape((-1,) + (1,) * len(geom))
     return attach(out, node, tensors)
@@ -118,6 +121,8 @@ def _transposed(y, w, bias, geom, groups):
 
 def _weight_grad(x, y, geom, groups, kshape):
     out = _conv_weight_array(x._data, y._data, geom, groups, kshape)
+    if out.dtype != x._data.dtype:
+        out = out.astype(x._data.dtype)  # NumPy multiplies bfloat16 in float32
     node = None
     if requires_grad(x, y):
         node = ConvolutionBackwardBackward0(None)
@@ -148,7 +153,7 @@ def _check(op, nd, input, weight, bias, groups, transposed):
     if x.dtype != w.dtype:
         raise RuntimeError(f"{op}: input type ({_dtype_name(x)}) and weight type "
                            f"({_dtype_name(w)}) should be the same")
-    if x.dtype.kind not in "fc":
+    if x.dtype.kind not in "fc" and x.dtype.name != "bfloat16":
         raise RuntimeError(f"{op}: expected a floating point input, got {_dtype_name(x)}")
     check_same_device(input, weight, op)
     in_ch = input.shape[-nd - 1]
@@ -205,6 +210,8 @@ def _padding(op, padding, nd, ks, stride, dilation):
 
 
 def _convnd(op, nd, input, weight, bias, stride, padding, dilation, groups):
+    if _amp.on:
+        input, weight, bias = cast_inputs(op, input, weight, bias)
     unbatched = _check(op, nd, input, weight, bias, groups, False)
     if unbatched:
         input = input.unsqueeze(0)
@@ -249,6 +256,8 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def _conv_transposend(op, nd, input, weight, bias, stride, padding, output_padding, groups,
                       dilation):
+    if _amp.on:
+        input, weight, bias = cast_inputs(op, input, weight, bias)
     unbatched = _check(op, nd, input, weight, bias, groups, True)
     if unbatched:
         input = input.unsqueeze(0)

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..._device import array_module_of
 from ..._tensor import Tensor
+from ...amp.autocast_mode import cast_inputs, state as _amp
 from ...autograd.graph import Node
 from ...autograd.grad_mode import state as _grad_state
 from ...ops._common import attach, requires_grad
@@ -143,6 +144,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     """Softmax cross-entropy of logits `input` (N, C, d1, ...) or (C,). `target` holds class
     indices (N, d1, ...) or class probabilities shaped like `input`. Mean reduction with
     class indices divides by the summed weights of the non-ignored targets."""
+    if _amp.on:
+        input, target, weight = cast_inputs("cross_entropy", input, target, weight)
     check_reduction(reduction, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: "
@@ -187,6 +190,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     """Negative log-likelihood of log-probabilities `input` (N, C, d1, ...) or (C,) at class
     indices `target` (N, d1, ...) or (); weighted mean divides by the summed weights."""
     op = "nll_loss"
+    if _amp.on:
+        input, weight = cast_inputs(op, input, weight)
     check_reduction(reduction, op)
     safe, _, w, _ = _index_setup(input, target, weight, ignore_index, op)
     x = input.unsqueeze(0) if input.ndim == 1 else input

@@ -2,6 +2,7 @@
 their gradients come from autograd. Each takes `reduction` 'mean' | 'sum' | 'none'."""
 import math
 
+from ...amp.autocast_mode import cast_inputs, state as _amp
 from ...ops.comparison import where
 from ...ops.unary import abs, clamp, exp, log, xlogy
 from .activation import logsigmoid, softplus
@@ -17,6 +18,8 @@ def _same_size(input, target, op):
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """`(input - target) ** 2`, broadcasting."""
+    if _amp.on:
+        input, target = cast_inputs("mse_loss", input, target)
     check_reduction(reduction, "mse_loss")
     d = input - target
     loss = d * d
@@ -25,6 +28,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """`|input - target|`, broadcasting."""
+    if _amp.on:
+        input, target = cast_inputs("l1_loss", input, target)
     check_reduction(reduction, "l1_loss")
     loss = abs(input - target)
     return reduce_loss(loss * weight if weight is not None else loss, reduction, "l1_loss")
@@ -32,6 +37,8 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """`0.5 d**2 / beta` where `|d| < beta`, else `|d| - 0.5 beta` (L1 when beta is 0)."""
+    if _amp.on:
+        input, target = cast_inputs("smooth_l1_loss", input, target)
     check_reduction(reduction, "smooth_l1_loss")
     if beta < 0:
         raise RuntimeError("smooth_l1_loss: smooth_l1_loss does not support negative values "
@@ -45,6 +52,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """`0.5 d**2` where `|d| < delta`, else `delta * (|d| - 0.5 delta)`."""
+    if _amp.on:
+        input, target = cast_inputs("huber_loss", input, target)
     check_reduction(reduction, "huber_loss")
     if delta <= 0:
         raise RuntimeError("huber_loss: huber_loss does not support non-positive values for "
@@ -58,6 +67,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                          reduction="mean"):
     """`-(t log p + (1 - t) log(1 - p))` for probabilities `input`; each log is clamped at
     -100 like PyTorch, so p = 0 or 1 gives a finite loss."""
+    if _amp.on:
+        input, target = cast_inputs("binary_cross_entropy", input, target)
     op = "binary_cross_entropy"
     check_reduction(reduction, op)
     _same_size(input, target, op)
@@ -75,6 +86,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                                      reduction="mean", pos_weight=None):
     """`binary_cross_entropy(sigmoid(input), target)` computed stably from logits;
     `pos_weight` (broadcast along the last dim) weighs the positive term."""
+    if _amp.on:
+        input, target = cast_inputs("binary_cross_entropy_with_logits", input, target)
     op = "binary_cross_entropy_with_logits"
     check_reduction(reduction, op)
     _same_size(input, target, op)
@@ -94,6 +107,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     """KL(target || exp(input)) pointwise: `target * (log target - input)`; `input` holds
     log-probabilities, `target` probabilities (or log-probabilities when `log_target`).
     'batchmean' divides the sum by the batch size."""
+    if _amp.on:
+        input, target = cast_inputs("kl_div", input, target)
     op = "kl_div"
     check_reduction(reduction, op, ("none", "mean", "sum", "batchmean"))
     if log_target:

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..._device import array_module_of
 from ..._tensor import Tensor
+from ...amp.autocast_mode import cast_inputs, state as _amp
 from ...autograd.graph import Node
 from ...autograd.grad_mode import state as _grad_state
 from ...ops._common import attach, requires_grad
@@ -307,6 +308,8 @@ def _check_normalized(input, shape, weight, bias, op):
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     """Normalize over the trailing `normalized_shape` dims of input (*, *normalized_shape);
     weight and bias have shape normalized_shape."""
+    if _amp.on:
+        input, weight, bias = cast_inputs("layer_norm", input, weight, bias)
     shape = _normalized_shape(normalized_shape)
     _check_normalized(input, shape, weight, bias, "layer_norm")
     nd, k = input.ndim, len(shape)
@@ -322,6 +325,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     """Normalize input (N, C, *) over each group of C // num_groups channels (and all spatial
     positions); weight and bias (C,) scale and shift each channel."""
+    if _amp.on:
+        input, weight, bias = cast_inputs("group_norm", input, weight, bias)
     if input.ndim < 2:
         raise RuntimeError(f"group_norm: Expected at least 2 dimensions for input tensor but "
                            f"received {input.ndim}")
