@@ -8,6 +8,8 @@ import numpy as np
 from . import _device, _dtypes
 from .autograd import graph as _graph
 
+_ndarray, _generic, _new = np.ndarray, np.generic, object.__new__
+
 
 class Tensor:
     __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_vc", "_base", "_hooks",
@@ -42,13 +44,24 @@ class Tensor:
         self._post_accumulate_hooks = None
         self._retains_grad = False
 
-    @classmethod
-    def _make(cls, data, requires_grad=False, grad_fn=None):
-        """Wrap an array without copying (the op fast path)."""
-        if not isinstance(data, np.ndarray) and isinstance(data, np.generic):
+    @staticmethod
+    def _make(data, requires_grad=False, grad_fn=None):
+        """Wrap an array without copying (the op fast path).
+
+        Every op result passes through here, so `_init`'s stores are inlined (one Python call
+        less) and the scalar check starts with the exact-type test that ndarrays pass at once."""
+        if type(data) is not _ndarray and isinstance(data, _generic):
             data = np.asarray(data)  # NumPy turns 0-dim results into scalars; keep arrays
-        t = object.__new__(Tensor)
-        Tensor._init(t, data, requires_grad, grad_fn)
+        t = _new(Tensor)
+        t._data = data
+        t.requires_grad = requires_grad
+        t.grad = None
+        t.grad_fn = grad_fn
+        t._vc = [0]
+        t._base = None
+        t._hooks = None
+        t._post_accumulate_hooks = None
+        t._retains_grad = False
         return t
 
     def _view_of(self, data, grad_fn=None):

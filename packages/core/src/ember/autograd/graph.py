@@ -23,7 +23,14 @@ class Node:
     def save(self, *tensors):
         """Keep tensors for backward, remembering their versions to catch in-place changes."""
         self.saved = tensors
-        self.versions = tuple(t._vc[0] for t in tensors)
+        # One or two tensors is the rule; spelt out, that costs no generator per op.
+        n = len(tensors)
+        if n == 1:
+            self.versions = (tensors[0]._vc[0],)
+        elif n == 2:
+            self.versions = (tensors[0]._vc[0], tensors[1]._vc[0])
+        else:
+            self.versions = tuple([t._vc[0] for t in tensors])
 
     def unpack(self):
         """The saved tensors, after checking none was modified in place since saving."""

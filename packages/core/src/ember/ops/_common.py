@@ -6,8 +6,10 @@ import numpy as np
 from .. import _dtypes
 from .._device import array_module_of, device_of
 from .._tensor import Tensor
-from ..autograd.graph import edge
 from ..autograd.grad_mode import state as _grad_state
+
+
+_make = Tensor._make
 
 
 def is_tensor(x):
@@ -27,9 +29,27 @@ def requires_grad(*xs):
 def attach(out_array, node, inputs):
     """Wrap `out_array`; when `node` is given, record it with one edge per input."""
     if node is None:
-        return Tensor._make(out_array)
-    node.inputs = tuple(edge(x) if isinstance(x, Tensor) else None for x in inputs)
-    return Tensor._make(out_array, True, node)
+        return _make(out_array)
+    if len(inputs) == 2:
+        # Most ops have one or two inputs: spelt out, the edges cost no generator per op.
+        x, y = inputs
+        node.inputs = (_edge(x), _edge(y))
+    elif len(inputs) == 1:
+        node.inputs = (_edge(inputs[0]),)
+    else:
+        node.inputs = tuple([_edge(x) for x in inputs])
+    return _make(out_array, True, node)
+
+
+def _edge(x):
+    """`graph.edge` for an operand that may be a number (which gets no edge)."""
+    if isinstance(x, Tensor):
+        fn = x.grad_fn
+        if fn is not None:
+            return fn
+        if x.requires_grad:
+            return x
+    return None
 
 
 def as_tensor_like(x, like, op):
@@ -61,6 +81,12 @@ def binary(x, y, op):
     """The two operands as arrays (or weak Python scalars) of PyTorch's result dtype."""
     if isinstance(x, Tensor):
         if isinstance(y, Tensor):
+            xa, ya = x._data, y._data
+            # The common case, checked here without another call: same dtype, same backend.
+            # (`is` first: arrays of one builtin dtype usually share the dtype object.)
+            dx, dy = xa.dtype, ya.dtype
+            if (dx is dy or dx == dy) and type(xa) is type(ya):
+                return xa, ya
             return _tensor_pair(x, y, op)
         return _with_scalar(x, y, op)
     if isinstance(y, Tensor):
@@ -71,9 +97,8 @@ def binary(x, y, op):
 
 
 def _tensor_pair(x, y, op):
+    """Two tensors of different dtypes or backends (`binary` returned the common case)."""
     xa, ya = x._data, y._data
-    if xa.dtype == ya.dtype and type(xa) is type(ya):
-        return xa, ya
     check_same_device(x, y, op)
     dt = _dtypes.result_type(x, y).np
     xa = xa if xa.dtype == dt else xa.astype(dt)
