@@ -7,7 +7,7 @@ import ember
 
 MATMUL_SHAPES = [((4,), (4,)), ((3, 4), (4,)), ((4,), (4, 5)), ((3, 4), (4, 5)),
                  ((2, 3, 4), (4, 5)), ((4,), (2, 4, 5)), ((2, 1, 3, 4), (5, 4, 2)),
-                 ((2, 3, 4), (4,))]
+                 ((2, 3, 4), (4,)), ((3, 4), (2, 4, 5)), ((2, 2, 3, 4), (4, 5))]
 
 
 @pytest.mark.parametrize("sa,sb", MATMUL_SHAPES)
@@ -19,6 +19,14 @@ def test_matmul_gradcheck(sa, sb):
 @pytest.mark.parametrize("sa,sb", MATMUL_SHAPES)
 def test_matmul_parity(sa, sb):
     check_parity(lambda m, a, b: a @ b, rand(*sa), rand(*sb, seed=1))
+
+
+@pytest.mark.parity
+def test_matmul_folded_non_contiguous_parity():
+    # Batched-by-2-D products are folded into one 2-D GEMM; strided operands must still agree.
+    check_parity(lambda m, a, b: a.transpose(0, 1) @ b, rand(3, 2, 4), rand(4, 5, seed=1))
+    check_parity(lambda m, a, b: a @ b.transpose(-1, -2), rand(3, 4), rand(2, 5, 4, seed=1))
+    check_parity(lambda m, a, b: a.t() @ b[..., ::2], rand(4, 3), rand(2, 4, 10, seed=1))
 
 
 @pytest.mark.parity
@@ -177,6 +185,9 @@ ERRORS = [
     (lambda: ember.zeros(32, 784) @ ember.zeros(512, 10),
      r"ember.matmul: shapes \(32, 784\) and \(512, 10\) cannot be multiplied \(784 != 512\)"),
     (lambda: ember.zeros(3) @ ember.zeros(4), r"matmul: shapes \(3,\) and \(4,\)"),
+    (lambda: ember.zeros(2, 3) @ ember.zeros(4, 5, 6),
+     r"matmul: shapes \(2, 3\) and \(4, 5, 6\) cannot be multiplied \(3 != 5\)"),
+    (lambda: ember.zeros(4, 2, 3) @ ember.zeros(5, 6), r"matmul: shapes \(4, 2, 3\) and \(5, 6\)"),
     (lambda: ember.zeros(2, 3) @ ember.zeros(3, 2, dtype=ember.float64),
      "expected m1 and m2 to have the same dtype"),
     (lambda: ember.matmul(ember.tensor(1.0), ember.zeros(2)), "at least 1D"),
