@@ -355,3 +355,13 @@ def test_extract_damaged_archive(tmp_path):
     with pytest.raises(RuntimeError, match="damaged"):
         _download.extract_archive(str(archive), tmp_path / "out")
     assert os.listdir(tmp_path / "out") == []
+
+
+def test_download_url_sha256(server, tmp_path):
+    server.files["/f.bin"] = b"payload"
+    sha = hashlib.sha256(b"payload").hexdigest()
+    path = _download.download_url(server.url("/f.bin"), tmp_path, md5=sha)
+    assert open(path, "rb").read() == b"payload" and _download.check_integrity(path, sha)
+    with pytest.raises(RuntimeError, match="SHA256"):
+        _download.download_url(server.url("/f.bin"), tmp_path, "g.bin", md5="0" * 64)
+    assert not (tmp_path / "g.bin").exists()

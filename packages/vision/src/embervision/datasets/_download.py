@@ -20,8 +20,8 @@ __all__ = ["calculate_md5", "check_integrity", "download_and_extract_archive", "
            "extract_archive", "fetch_resources"]
 
 
-def calculate_md5(path, chunk_size=1 << 20):
-    digest = hashlib.md5(usedforsecurity=False)
+def calculate_md5(path, chunk_size=1 << 20, algorithm="md5"):
+    digest = hashlib.new(algorithm, usedforsecurity=False)
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(chunk_size), b""):
             digest.update(chunk)
@@ -29,10 +29,15 @@ def calculate_md5(path, chunk_size=1 << 20):
 
 
 def check_integrity(path, md5=None):
-    """True when `path` is a file and, if `md5` is given, its MD5 matches."""
+    """True when `path` is a file and, if `md5` is given, its checksum matches (32 hex digits:
+    MD5, 64: SHA-256)."""
     if not os.path.isfile(path):
         return False
-    return md5 is None or calculate_md5(path) == md5
+    return md5 is None or calculate_md5(path, algorithm=_algorithm(md5)) == md5
+
+
+def _algorithm(checksum):
+    return "sha256" if len(checksum) == 64 else "md5"
 
 
 def _download_one(url, dst, md5):
@@ -42,11 +47,13 @@ def _download_one(url, dst, md5):
     except RuntimeError as e:
         raise RuntimeError(f"{e} (file {os.path.basename(dst)})") from None
     if md5 is not None:
-        got = calculate_md5(staging)
+        algorithm = _algorithm(md5)
+        got = calculate_md5(staging, algorithm=algorithm)
         if got != md5:
             os.remove(staging)
             raise RuntimeError(f"the file {os.path.basename(dst)} downloaded from {url} is "
-                               f"corrupt (MD5 {got}, expected {md5}); it was deleted")
+                               f"corrupt ({algorithm.upper()} {got}, expected {md5}); it was "
+                               "deleted")
     os.replace(staging, dst)
 
 
