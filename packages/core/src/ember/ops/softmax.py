@@ -8,7 +8,7 @@ same input edges, so higher derivatives flow back through the softmax itself.
 """
 import numpy as np
 
-from .. import _dtypes
+from .. import _dtypes, _kernels
 from .._device import array_module_of
 from .._tensor import Tensor, _dim
 from ..amp.autocast_mode import cast_inputs, state as _amp
@@ -82,6 +82,11 @@ def _compute(input, dim, dtype, op, log):
     if _amp.on and dtype is None:
         input, = cast_inputs(op, input)
     arr, d = _prepare(input, dim, dtype, op)
+    if dtype is None and _kernels.available(arr):
+        from .._kernels.softmax import softmax as fused
+        out = fused(input, d, log)
+        if out is not None:
+            return out
     xp = array_module_of(arr)
     axis = d if arr.ndim else None
     if arr.size == 0:

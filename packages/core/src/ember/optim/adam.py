@@ -1,4 +1,5 @@
 """Adam and AdamW (Adam with decoupled weight decay)."""
+from .. import _kernels
 from .._device import array_module_of
 from .._tensor import Tensor
 from .optimizer import Optimizer, advance_step, check_not_differentiable, scalar_tensor
@@ -63,6 +64,10 @@ class Adam(Optimizer):
                 if p.grad is None:
                     continue
                 param = p._data
+                if _kernels.available(param):
+                    from .._kernels.optim import adam_step
+                    if adam_step(self, p, group):
+                        continue
                 xp = array_module_of(param)
                 state = self.state[p]
                 if not state:

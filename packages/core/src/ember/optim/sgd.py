@@ -1,4 +1,5 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay."""
+from .. import _kernels
 from .._device import array_module_of
 from .._tensor import Tensor
 from .optimizer import Optimizer, check_not_differentiable
@@ -34,6 +35,10 @@ class SGD(Optimizer):
                 if p.grad is None:
                     continue
                 param = p._data
+                if _kernels.available(param):
+                    from .._kernels.optim import sgd_step
+                    if sgd_step(self, p, group):
+                        continue
                 xp = array_module_of(param)
                 g = self._effective_grad(param, p.grad._data, maximize, wd)
                 if momentum != 0:

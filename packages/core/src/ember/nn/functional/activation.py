@@ -7,6 +7,7 @@ PyTorch: `where(x > 0, ...)` picks the left branch only strictly above the kink.
 """
 import math
 
+from ... import _kernels
 from ..._tensor import Tensor
 from ...ops import softmax as _softmax_ops
 from ...ops.comparison import where
@@ -171,6 +172,11 @@ def glu(input, dim=-1):
 
 def gelu(input, approximate="none"):
     """`x * Phi(x)` (Phi the normal CDF); `approximate='tanh'` uses the tanh formula."""
+    if _kernels.available(input._data):
+        from ..._kernels.activation import gelu as fused
+        out = fused(input, approximate)
+        if out is not None:
+            return out
     if approximate == "none":
         return input * (0.5 * (1 + erf(input * _SQRT_HALF)))
     if approximate == "tanh":
@@ -182,6 +188,9 @@ def gelu(input, approximate="none"):
 
 def silu(input, inplace=False):
     """`x * sigmoid(x)`."""
+    if not inplace and _kernels.available(input._data):
+        from ..._kernels.activation import silu as fused
+        return fused(input)
     return _maybe_inplace(lambda x: x * sigmoid(x), input, inplace, "silu_")
 
 

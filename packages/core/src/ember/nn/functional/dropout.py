@@ -3,6 +3,7 @@
 import math
 import warnings
 
+from ... import _kernels
 from ...ops.arithmetic import add, mul
 from ...random import rand
 
@@ -54,6 +55,11 @@ def _feature_shape(input, batched):
 
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability p and scale the rest by 1/(1-p) (training only)."""
+    if training and not inplace and 0 < p < 1 and _kernels.available(input._data):
+        from ..._kernels.activation import dropout_keep
+        from ..._tensor import Tensor
+        u = rand(*input.shape, dtype=input.dtype, device=input.device)  # the generic draws
+        return mul(input, Tensor._make(dropout_keep(u._data, p, input._data.dtype)))
     return _dropout(input, p, training, inplace, tuple(input.shape), False)
 
 

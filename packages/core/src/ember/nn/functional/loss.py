@@ -6,6 +6,7 @@ the class dim is always dim 1 (dim 0 when unbatched).
 """
 import numpy as np
 
+from ... import _kernels
 from ..._device import array_module_of
 from ..._tensor import Tensor
 from ...amp.autocast_mode import cast_inputs, state as _amp
@@ -102,6 +103,12 @@ class CrossEntropyLossBackward0(Node):
 
 def _cross_entropy_indices(input, target, weight, ignore_index, reduction, label_smoothing):
     op = "cross_entropy"
+    if (_kernels.available(input._data) and weight is None and label_smoothing == 0
+            and input.ndim == 2 and target.ndim == 1):
+        from ..._kernels.softmax import cross_entropy as fused
+        out = fused(input, target, ignore_index, reduction)
+        if out is not None:
+            return out
     safe, valid, w, c = _index_setup(input, target, weight, ignore_index, op)
     unbatched = input.ndim == 1
     x = input._data[None] if unbatched else input._data

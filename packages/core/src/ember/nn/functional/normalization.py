@@ -10,6 +10,7 @@ import numbers
 
 import numpy as np
 
+from ... import _kernels
 from ..._device import array_module_of
 from ..._tensor import Tensor
 from ...amp.autocast_mode import cast_inputs, state as _amp
@@ -225,6 +226,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 
 def _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps):
+    if _kernels.available(input._data):
+        from ..._kernels.norm import batch_norm as fused
+        out = fused(input, running_mean, running_var, weight, bias, training, momentum, eps)
+        if out is not None:
+            return out
     nd = input.ndim
     n, c = input.shape[:2]
     spatial = input.numel() // max(n * c, 1)
@@ -314,6 +320,11 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     _check_normalized(input, shape, weight, bias, "layer_norm")
     nd, k = input.ndim, len(shape)
     rows = int(np.prod(input.shape[:nd - k], dtype=np.int64))
+    if _kernels.available(input._data):
+        from ..._kernels.norm import layer_norm as fused
+        out = fused(input, rows, int(np.prod(shape)), weight, bias, eps)
+        if out is not None:
+            return out
     out, _, _, node = _normalize(input, weight, bias, (1, rows, int(np.prod(shape))), True, eps)
     if node is not None:
         node.stat_axes, node.param_axes = tuple(range(nd - k, nd)), tuple(range(nd - k))
