@@ -131,5 +131,33 @@ def test_precision_settings():
     model = LinearModel()
     Trainer(max_steps=1, precision="64-true", **QUIET).fit(model, loader())
     assert model.layer.weight.dtype == ember.float64
-    with pytest.raises(ValueError, match="autocast"):
-        Trainer(precision="16-mixed")
+    with pytest.raises(ValueError, match="precision must be one of"):
+        Trainer(precision="8-true")
+
+
+@pytest.mark.parametrize("precision,dtype", [("bf16-mixed", "bfloat16"),
+                                             ("16-mixed", "float16")])
+def test_mixed_precision(precision, dtype):
+    seen = {}
+
+    class Probe(LinearModel):
+        def training_step(self, batch, batch_idx):
+            x, y = batch
+            out = self.layer(x)
+            seen["out"] = out.dtype
+            loss = F.mse_loss(out, y)
+            seen["loss"] = loss.dtype
+            return loss
+
+        def on_before_optimizer_step(self, optimizer):
+            seen["grad"] = self.layer.weight.grad.dtype
+
+    seed_everything(0)
+    model = Probe()
+    trainer = Trainer(max_epochs=3, precision=precision, num_sanity_val_steps=0, **QUIET)
+    trainer.fit(model, loader())
+    assert seen == {"out": getattr(ember, dtype), "loss": ember.float32, "grad": ember.float32}
+    assert model.layer.weight.dtype is ember.float32
+    assert (trainer.scaler is not None) == (precision == "16-mixed")
+    x, y = next(iter(loader()))
+    assert F.mse_loss(model(x), y).item() < 0.5

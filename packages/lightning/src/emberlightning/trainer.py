@@ -4,6 +4,7 @@ Read `fit` top to bottom: setup, optimizers, restore, sanity check, then `_train
 epoch, each batch through `_train_batch`. Everything optional (checkpoints, early stopping,
 progress, summaries, learning-rate logging) is a callback reached through `_hook`.
 """
+import contextlib
 import os
 import random
 import time
@@ -20,7 +21,9 @@ from .loggers import CSVLogger
 
 _PRECISIONS = {"32-true": ember.float32, "32": ember.float32, 32: ember.float32,
                "64-true": ember.float64, "64": ember.float64, 64: ember.float64}
-_MIXED = ("16-mixed", "bf16-mixed", "16", 16, "bf16", "16-true", "bf16-true")
+# Mixed precision: steps run under ember.autocast in this dtype; float16 also scales the loss.
+_MIXED = {"16-mixed": ember.float16, "16": ember.float16, 16: ember.float16,
+          "bf16-mixed": ember.bfloat16, "bf16": ember.bfloat16}
 
 
 def _parse_time(max_time):
@@ -99,11 +102,7 @@ class Trainer:
                  barebones=False, plugins=None, sync_batchnorm=False,
                  reload_dataloaders_every_n_epochs=0, default_root_dir=None):
         self.device = self._pick_device(accelerator, devices)
-        if precision in _MIXED and not hasattr(ember, "autocast"):
-            raise ValueError(f"Trainer(precision={precision!r}): mixed precision needs "
-                             "ember.autocast, which ember does not have yet; use '32-true' or "
-                             "'64-true'")
-        if precision not in _PRECISIONS:
+        if precision not in _PRECISIONS and precision not in _MIXED:
             raise ValueError(f"Trainer: precision must be one of '32-true', '64-true', "
                              f"'16-mixed', 'bf16-mixed'; got {precision!r}")
         if gradient_clip_algorithm not in (None, "norm", "value"):
@@ -112,7 +111,10 @@ class Trainer:
         if accumulate_grad_batches < 1:
             raise ValueError("Trainer: accumulate_grad_batches must be >= 1, got "
                              f"{accumulate_grad_batches}")
-        self.precision, self.dtype = precision, _PRECISIONS[precision]
+        self.precision, self.dtype = precision, _PRECISIONS.get(precision, ember.float32)
+        self.autocast_dtype = _MIXED.get(precision)
+        self.scaler = (ember.amp.GradScaler(self.device.type)
+                       if self.autocast_dtype is ember.float16 else None)
         self.default_root_dir = os.fspath(default_root_dir or os.getcwd())
         self.fast_dev_run = int(fast_dev_run) if fast_dev_run else 0
         n = self.fast_dev_run
@@ -468,7 +470,8 @@ class Trainer:
             output, stepped = self._automatic_step(batch, batch_idx, last)
         else:
             before = self.global_step
-            output = model.training_step(batch, batch_idx)
+            with self._precision():
+                output = model.training_step(batch, batch_idx)
             stepped = self.global_step > before
         if stepped or not model.automatic_optimization:
             self._batches_that_stepped += 1
@@ -487,7 +490,8 @@ class Trainer:
         result = {}
 
         def closure():
-            output = model.training_step(batch, batch_idx)
+            with self._precision():
+                output = model.training_step(batch, batch_idx)
             loss = _loss_of(output)
             result["output"] = output
             if loss is None:  # Lightning's rule: a None loss skips this batch
@@ -515,17 +519,28 @@ class Trainer:
         loss = step_closure()
         if skipped["value"]:
             return result.get("output"), False
-        model.optimizer_step(self.current_epoch, batch_idx, optimizer,
+        model.optimizer_step(self.current_epoch, batch_idx,
+                             _ScaledStep(optimizer, self.scaler) if self.scaler else optimizer,
                              lambda: loss.detach())
         self.global_step += 1
         return result.get("output"), True
 
+    def _precision(self):
+        """The autocast region of a step under mixed precision (else nothing)."""
+        if self.autocast_dtype is None:
+            return contextlib.nullcontext()
+        return ember.autocast(self.device.type, dtype=self.autocast_dtype)
+
     def _backward(self, loss, *args, **kwargs):
         self._hook("on_before_backward", loss)
+        if self.scaler is not None:
+            loss = self.scaler.scale(loss)
         self.lightning_module.backward(loss, *args, **kwargs)
         self._hook("on_after_backward")
 
     def _before_optimizer_step(self, optimizer):
+        if self.scaler is not None and self.lightning_module.automatic_optimization:
+            self.scaler.unscale_(optimizer)  # hooks and clipping see the true gradients
         self._hook("on_before_optimizer_step", optimizer)
         if self.lightning_module.automatic_optimization:
             self.lightning_module.configure_gradient_clipping(
@@ -562,7 +577,8 @@ class Trainer:
                     batch = self._prepare_batch(batch, dataloader_idx)
                     self._metrics.begin(stage, in_step=True, batch_size=_batch_size(batch))
                     self._hook(f"on_{prefix}_batch_start", batch, batch_idx, *extra)
-                    output = getattr(model, f"{prefix}_step")(batch, batch_idx, *extra)
+                    with self._precision():
+                        output = getattr(model, f"{prefix}_step")(batch, batch_idx, *extra)
                     self._hook(f"on_{prefix}_batch_end", output, batch, batch_idx, *extra)
             self._metrics.begin(stage, in_step=False)
             self._hook(f"on_{prefix}_epoch_end")
@@ -629,7 +645,8 @@ class Trainer:
                 for batch_idx, batch in zip(range(count), loader):
                     batch = self._prepare_batch(batch, dataloader_idx)
                     self._hook("on_predict_batch_start", batch, batch_idx, *extra)
-                    output = model.predict_step(batch, batch_idx, *extra)
+                    with self._precision():
+                        output = model.predict_step(batch, batch_idx, *extra)
                     self._hook("on_predict_batch_end", output, batch, batch_idx, *extra)
                     outputs.append(output)
                 results.append(outputs)
@@ -660,6 +677,8 @@ class Trainer:
                                 "epoch_start_rng": self._epoch_start_rng}}
         if not weights_only:
             checkpoint["optimizer_states"] = [o.state_dict() for o in self.optimizers]
+            if self.scaler is not None:
+                checkpoint["MixedPrecision"] = self.scaler.state_dict()  # Lightning's key
             checkpoint["lr_schedulers"] = [c["scheduler"].state_dict()
                                            for c in self.lr_scheduler_configs]
             checkpoint["callbacks"] = {c.state_key: c.state_dict() for c in self.callbacks}
@@ -697,6 +716,8 @@ class Trainer:
         model.load_state_dict(checkpoint["state_dict"])
         for optimizer, state in zip(self.optimizers, checkpoint.get("optimizer_states", [])):
             optimizer.load_state_dict(state)
+        if self.scaler is not None and checkpoint.get("MixedPrecision"):
+            self.scaler.load_state_dict(checkpoint["MixedPrecision"])
         for config, state in zip(self.lr_scheduler_configs, checkpoint.get("lr_schedulers", [])):
             config["scheduler"].load_state_dict(state)
         states = checkpoint.get("callbacks", {})
@@ -719,6 +740,23 @@ class Trainer:
             return checkpoint["epoch"] + 1, 0
         self._epoch_start_rng = loops["epoch_start_rng"]
         return checkpoint["epoch"], loops["batch_idx"] + 1
+
+
+class _ScaledStep:
+    """The optimizer as `optimizer_step` sees it under float16 mixed precision: `step` goes
+    through the GradScaler (skipped on inf/NaN gradients, then the scale is updated)."""
+
+    def __init__(self, optimizer, scaler):
+        self.optimizer, self.scaler = optimizer, scaler
+
+    def step(self, closure=None):
+        loss = closure() if closure is not None else None
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        return loss
+
+    def __getattr__(self, name):
+        return getattr(self.optimizer, name)
 
 
 def _to_float64(batch):
