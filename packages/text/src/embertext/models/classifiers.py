@@ -4,6 +4,7 @@ import math
 
 import ember
 from ember import nn
+from ember.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 __all__ = ["TransformerClassifier", "LSTMClassifier"]
 
@@ -56,7 +57,10 @@ class TransformerClassifier(nn.Module):
 
 
 class LSTMClassifier(nn.Module):
-    """Embedding -> (bi)LSTM -> masked mean of the outputs -> Linear."""
+    """Embedding -> (bi)LSTM over the packed sequences -> masked mean of the outputs -> Linear.
+
+    Packing keeps the padding out of the recurrence (the backward direction would otherwise start
+    from the pads). Padding is expected at the end of each row."""
 
     def __init__(self, vocab_size, num_classes, embed_dim=64, hidden_size=64, num_layers=1,
                  bidirectional=True, dropout=0.0, padding_idx=0):
@@ -71,5 +75,9 @@ class LSTMClassifier(nn.Module):
 
     def forward(self, input_ids, attention_mask=None):
         keep = _keep_mask(input_ids, attention_mask, self.padding_idx)
-        out, _ = self.lstm(self.dropout(self.embedding(input_ids)))
+        lengths = keep.long().sum(1).clamp(min=1).tolist()
+        packed = pack_padded_sequence(self.dropout(self.embedding(input_ids)), lengths,
+                                      batch_first=True, enforce_sorted=False)
+        out, _ = pad_packed_sequence(self.lstm(packed)[0], batch_first=True,
+                                     total_length=input_ids.shape[1])
         return self.classifier(self.dropout(_masked_mean(out, keep)))
