@@ -6,8 +6,10 @@ Three dedicated ops close under differentiation, so gradients of any order work:
   weight gradient   x, y                             -> (O, C/G, *k)   (adjoint in w)
 Each one's backward is written with the other two. Geometry: see `_sliding`.
 """
+from ..._device import array_module_of
 from ..._dtypes import from_numpy_dtype
 from ...amp.autocast_mode import cast_inputs, state as _amp
+from ...autograd.grad_mode import state as _grad_state
 from ...autograd.graph import Node
 from ...ops._common import attach, check_same_device, requires_grad
 from ._sliding import as_tuple, col2im, im2col, out_size
@@ -18,7 +20,26 @@ def _pointwise(geom):
     return all(g[0] == 1 and g[1] == 1 and g[3] == 0 and g[4] == g[5] for g in geom)
 
 
-def _conv_array(x, w, geom, groups):
+def _channel_major(y):
+    """(N, O, *s) as a contiguous (O, N*L): the layout a GEMM against columns wants."""
+    n, o = y.shape[:2]
+    return y.reshape(n, o, -1).swapaxes(0, 1).reshape(o, -1)
+
+
+def _per_group(a, b, groups, fn):
+    """`fn(a_i, b_i)` on the row blocks of `a` and `b`, concatenated: one 2-D GEMM per group."""
+    if groups == 1:
+        return fn(a, b)
+    xp = array_module_of(a)
+    ra, rb = a.shape[0] // groups, b.shape[0] // groups
+    return xp.concatenate([fn(a[i * ra:(i + 1) * ra], b[i * rb:(i + 1) * rb])
+                           for i in range(groups)])
+
+
+def _conv_array(x, w, geom, groups, keep=None):
+    """The convolution on raw arrays, contiguous (N, O, *small). `keep`, a list, receives the
+    im2col columns so the weight gradient can reuse them instead of rebuilding them."""
+    xp = array_module_of(x)
     n, c = x.shape[:2]
     o = w.shape[0]
     small = tuple(g[5] for g in geom)
@@ -26,45 +47,41 @@ def _conv_array(x, w, geom, groups):
         out = w.reshape(groups, o // groups, c // groups) @ x.reshape(n, groups, c // groups, -1)
         return out.reshape((n, o) + small)
     cols = im2col(x, geom)
-    if groups == 1:
-        out = w.reshape(o, -1) @ cols  # (O, C*K) @ (C*K, N*L)
-    else:
-        out = w.reshape(groups, o // groups, -1) @ cols.reshape(groups, -1, cols.shape[1])
-    return out.reshape((o, n) + small).swapaxes(0, 1)
-
-
-def _channel_major(y, groups):
-    """(N, O, *s) as (G, O/G, N*L): the layout a GEMM against columns wants."""
-    n, o = y.shape[:2]
-    return y.reshape(n, o, -1).swapaxes(0, 1).reshape(groups, o // groups, -1)
+    if keep is not None:
+        keep.append(cols)
+    # 2-D GEMMs only: NumPy's stacked matmul leaves BLAS for slow loops on large operands.
+    out = _per_group(w.reshape(o, -1), cols, groups, lambda a, b: a @ b)  # (O, N*L)
+    # One copy of the (small) output back to NCHW keeps every later op on contiguous data.
+    return xp.ascontiguousarray(out.reshape((o, n) + small).swapaxes(0, 1))
 
 
 def _conv_transpose_array(y, w, geom, groups):
     n, o = y.shape[:2]
     cg = w.shape[1]
     big = tuple(g[4] for g in geom)
-    wg = w.reshape(groups, o // groups, -1).swapaxes(1, 2)  # (G, Cg*K, Og)
     if _pointwise(geom):
+        wg = w.reshape(groups, o // groups, -1).swapaxes(1, 2)  # (G, Cg, Og)
         out = wg @ y.reshape(n, groups, o // groups, -1)
         return out.reshape((n, groups * cg) + big)
-    cols = wg @ _channel_major(y, groups)  # (G, Cg*K, N*L)
-    return col2im(cols.reshape(-1, cols.shape[2]), geom, n, groups * cg)
+    # (Cg*K, Og) @ (Og, N*L) per group: the transposed weight is a view BLAS reads as is.
+    cols = _per_group(w.reshape(o, -1), _channel_major(y), groups, lambda a, b: a.T @ b)
+    return col2im(cols, geom, n, groups * cg)
 
 
-def _conv_weight_array(x, y, geom, groups, kshape):
+def _conv_weight_array(x, y, geom, groups, kshape, cols=None):
     n, c = x.shape[:2]
     o = y.shape[1]
-    ym = _channel_major(y, groups)
     if _pointwise(geom):
-        xm = x.reshape(n, c, -1).swapaxes(0, 1).reshape(groups, c // groups, -1)
-    else:
-        xm = im2col(x, geom).reshape(groups, -1, ym.shape[2])
-    gw = ym @ xm.swapaxes(1, 2)  # (G, Og, N*L) @ (G, N*L, Cg*K)
+        cols = _channel_major(x)
+    elif cols is None:
+        cols = im2col(x, geom)
+    gw = _per_group(_channel_major(y), cols, groups, lambda a, b: a @ b.T)  # (O, Cg*K)
     return gw.reshape((o, c // groups) + tuple(kshape))
 
 
 class ConvolutionBackward0(Node):
-    __slots__ = ("geom", "groups", "transposed", "has_bias")
+    # `cols`: the forward's im2col columns of x, kept for the weight gradient (None otherwise).
+    __slots__ = ("geom", "groups", "transposed", "has_bias", "cols")
 
     def backward(self, g):
         x, w = self.unpack()
@@ -74,7 +91,8 @@ class ConvolutionBackward0(Node):
             gx = (_convolution if self.transposed else _transposed)(g, w, None, geom, groups)
         if self.inputs[1] is not None:
             gw = (_weight_grad(g, x, geom, groups, w.shape[2:]) if self.transposed else
-                  _weight_grad(x, g, geom, groups, w.shape[2:]))
+                  _weight_grad(x, g, geom, groups, w.shape[2:], self.cols))
+        self.cols = None  # freed as soon as used: backward runs once unless retain_graph
         if self.has_bias and self.inputs[2] is not None:
             gb = g.sum((0,) + tuple(range(2, g.ndim)))
         return (gx, gw, gb) if self.has_bias else (gx, gw)
@@ -94,13 +112,14 @@ class ConvolutionBackwardBackward0(Node):
         return gx, gy
 
 
-def _record(out, inputs, geom, groups, transposed, bias):
+def _record(out, inputs, geom, groups, transposed, bias, cols=None):
     node = None
     tensors = inputs if bias is None else inputs + (bias,)
     if requires_grad(*tensors):
         node = ConvolutionBackward0(None)
         node.geom, node.groups, node.transposed = geom, groups, transposed
         node.has_bias = bias is not None
+        node.cols = cols
         node.save(*inputs)
     if out.dtype != inputs[0]._data.dtype:
         out = out.astype(inputs[0]._data.dtype)  # NumPy multiplies bfloat16 in float32
@@ -109,9 +128,21 @@ def _record(out, inputs, geom, groups, transposed, bias):
     return attach(out, node, tensors)
 
 
+def _cache_columns(w):
+    """Whether the forward's columns are kept for the weight gradient. Building them costs a
+    copy of C*K*N*L elements against a GEMM of O times as many multiply-adds, so the copy is a
+    large share of the work only for narrow layers; those keep them (the memory of a
+    ResNet's first stage), wider layers rebuild them in backward instead of holding them all."""
+    return w.requires_grad and _grad_state.enabled and w.shape[0] <= _CACHE_MAX_OUT
+
+
+_CACHE_MAX_OUT = 64
+
+
 def _convolution(x, w, bias, geom, groups):
-    return _record(_conv_array(x._data, w._data, geom, groups), (x, w), geom, groups, False,
-                   bias)
+    keep = [] if _cache_columns(w) else None
+    out = _conv_array(x._data, w._data, geom, groups, keep)
+    return _record(out, (x, w), geom, groups, False, bias, keep[0] if keep else None)
 
 
 def _transposed(y, w, bias, geom, groups):
@@ -119,8 +150,8 @@ def _transposed(y, w, bias, geom, groups):
                    True, bias)
 
 
-def _weight_grad(x, y, geom, groups, kshape):
-    out = _conv_weight_array(x._data, y._data, geom, groups, kshape)
+def _weight_grad(x, y, geom, groups, kshape, cols=None):
+    out = _conv_weight_array(x._data, y._data, geom, groups, kshape, cols)
     if out.dtype != x._data.dtype:
         out = out.astype(x._data.dtype)  # NumPy multiplies bfloat16 in float32
     node = None
