@@ -7,5 +7,7 @@ MODULES = ["op_overhead", "mlp", "mnist_cnn", "resnet18", "transformer", "lstm",
 
 def all_workloads():
     # Imported on demand: `python -m benchmarks.workloads.memory` must not find itself imported.
-    return [w for name in MODULES
-            for w in importlib.import_module(f"{__name__}.{name}").WORKLOADS]
+    workloads = [w for name in MODULES
+                 for w in importlib.import_module(f"{__name__}.{name}").WORKLOADS]
+    gpu = importlib.import_module(f"{__name__}.gpu")
+    return workloads + (gpu.WORKLOADS if gpu.available() else [])  # CPU-only runs: unchanged

@@ -188,8 +188,8 @@ def _train(opt_cls, device, fused, **kw):
         ps = [ember.tensor(rng.standard_normal(s).astype("float32"), device=device,
                            requires_grad=True) for s in ((64, 32), (32,), (5, 7, 3))]
         opt = opt_cls(ps, **kw)
-        for step in range(5):
-            for i, p in enumerate(ps):
+        for _ in range(5):
+            for p in ps:
                 p.grad = ember.tensor(rng.standard_normal(p.shape).astype("float32"),
                                       device=device)
             opt.step()

@@ -133,7 +133,7 @@ def test_schedule_matches_torch():
     ep = ember.nn.Parameter(ember.ones(3))
     topt, eopt = torch.optim.SGD([tp], lr=0.1), ember.optim.SGD([ep], lr=0.1)
     for bad in [False, False, True, False, False, False]:
-        for p, m, s, o in ((tp, torch, ts, topt), (ep, ember, es, eopt)):
+        for p, s, o in ((tp, ts, topt), (ep, es, eopt)):
             o.zero_grad()
             s.scale((p * p).sum()).backward()
             if bad:

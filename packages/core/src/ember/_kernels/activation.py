@@ -6,7 +6,8 @@ from .._device import cupy_module
 from . import record
 
 _GELU_FWD = {
-    "none": "const float v = (float)x; y = (T)(0.5f * v * (1.0f + erff(v * 0.70710678118654752f)));",
+    "none": ("const float v = (float)x; "
+             "y = (T)(0.5f * v * (1.0f + erff(v * 0.70710678118654752f)));"),
     "tanh": ("const float v = (float)x; "
              "const float t = tanhf(0.79788456080286536f * (v + 0.044715f * v * v * v)); "
              "y = (T)(0.5f * v * (1.0f + t));"),

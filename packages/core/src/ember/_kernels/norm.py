@@ -26,7 +26,7 @@ extern "C" __global__ void layer_norm_fwd(const float* x, const float* w, const 
                                           float* y, float* mean, float* rstd, int cols,
                                           float eps, int has_w, int has_b) {
     extern __shared__ float sh[];
-    const size_t off = (size_t)blockIdx.x * cols;
+    const unsigned long long off = (unsigned long long)blockIdx.x * cols;
     float s = 0.f;
     for (int j = threadIdx.x; j < cols; j += blockDim.x) s += x[off + j];
     const float m = block_sum(s, sh) / cols;
@@ -50,7 +50,7 @@ extern "C" __global__ void layer_norm_bwd(const float* x, const float* g, const 
                                           const float* mean, const float* rstd, float* gx,
                                           int cols, int has_w) {
     extern __shared__ float sh[];
-    const size_t off = (size_t)blockIdx.x * cols;
+    const unsigned long long off = (unsigned long long)blockIdx.x * cols;
     const float m = mean[blockIdx.x], r = rstd[blockIdx.x];
     float a = 0.f, c = 0.f;
     for (int j = threadIdx.x; j < cols; j += blockDim.x) {
@@ -97,8 +97,11 @@ def _f32(t):
     return None if t is None else cupy_module().ascontiguousarray(t._data, dtype=np.float32)
 
 
-def layer_norm(input, rows, cols, weight, bias, eps):
-    """Fused layer_norm of a CuPy float array seen as (rows, cols)."""
+def layer_norm(input, shape, weight, bias, eps):
+    """Fused layer_norm of a CuPy float array over its trailing dims `shape`, seen as
+    (rows, cols)."""
+    cols = int(np.prod(shape))
+    rows = input._data.size // cols if cols else 0
     if rows == 0 or cols == 0:
         return None
     cp = cupy_module()
@@ -130,7 +133,6 @@ def layer_norm(input, rows, cols, weight, bias, eps):
             result.append(g2.sum(0).reshape(bias.shape).astype(bias._data.dtype))
         return result
 
-    shape = tuple(weight.shape) if weight is not None else (cols,)
 
     def generic(*tensors):
         from ..nn.functional.normalization import layer_norm as generic_ln

@@ -29,7 +29,7 @@ __device__ float block_reduce(float v, float* sh, bool take_max) {
 
 // Max and log-sum-exp of one row; a NaN anywhere makes the sum NaN, as in the generic op.
 __device__ void row_stats(const float* x, int cols, float* sh, float* m_out, float* lse_out) {
-    float m = -INFINITY;
+    float m = __int_as_float(0xff800000);  // -inf (NVRTC has no math.h macros)
     for (int j = threadIdx.x; j < cols; j += blockDim.x) m = fmaxf(m, x[j]);
     m = block_reduce(m, sh, true);
     float s = 0.f;
@@ -41,8 +41,8 @@ __device__ void row_stats(const float* x, int cols, float* sh, float* m_out, flo
 
 extern "C" __global__ void softmax_fwd(const float* x, float* y, int cols, int take_log) {
     extern __shared__ float sh[];
-    const float* xr = x + (size_t)blockIdx.x * cols;
-    float* yr = y + (size_t)blockIdx.x * cols;
+    const float* xr = x + (unsigned long long)blockIdx.x * cols;
+    float* yr = y + (unsigned long long)blockIdx.x * cols;
     float m, lse;
     row_stats(xr, cols, sh, &m, &lse);
     for (int j = threadIdx.x; j < cols; j += blockDim.x)
@@ -53,7 +53,7 @@ extern "C" __global__ void softmax_fwd(const float* x, float* y, int cols, int t
 extern "C" __global__ void softmax_bwd(const float* y, const float* g, float* gx, int cols,
                                        int take_log) {
     extern __shared__ float sh[];
-    const size_t off = (size_t)blockIdx.x * cols;
+    const unsigned long long off = (unsigned long long)blockIdx.x * cols;
     float d = 0.f;
     for (int j = threadIdx.x; j < cols; j += blockDim.x)
         d += take_log ? g[off + j] : g[off + j] * y[off + j];
@@ -67,7 +67,7 @@ extern "C" __global__ void softmax_bwd(const float* y, const float* g, float* gx
 extern "C" __global__ void cross_entropy_fwd(const float* x, const long long* t, float* loss,
                                              float* lse, int cols, long long ignore) {
     extern __shared__ float sh[];
-    const float* xr = x + (size_t)blockIdx.x * cols;
+    const float* xr = x + (unsigned long long)blockIdx.x * cols;
     float m, l;
     row_stats(xr, cols, sh, &m, &l);
     if (threadIdx.x == 0) {
@@ -81,7 +81,7 @@ extern "C" __global__ void cross_entropy_fwd(const float* x, const long long* t,
 extern "C" __global__ void cross_entropy_bwd(const float* x, const long long* t,
                                              const float* lse, const float* w, float* gx,
                                              int cols, long long ignore) {
-    const size_t off = (size_t)blockIdx.x * cols;
+    const unsigned long long off = (unsigned long long)blockIdx.x * cols;
     const long long k = t[blockIdx.x];
     const float wi = (k == ignore) ? 0.f : w[blockIdx.x];
     const float l = lse[blockIdx.x];
@@ -161,7 +161,7 @@ def cross_entropy(input, target, ignore_index, reduction):
     else:
         out = loss.sum()
         if reduction == "mean":
-            count = (t != ignore_index).sum()
+            count = (t != ignore_index).sum().astype(np.float32)
             out = out / count  # 0/0 gives NaN when every target is ignored, as in PyTorch
     dtype = input._data.dtype
     out = out.astype(dtype, copy=False)
@@ -169,10 +169,10 @@ def cross_entropy(input, target, ignore_index, reduction):
     def grads(g, ctx):
         g = g.astype(np.float32, copy=False)
         if reduction == "none":
-            w = cp.ascontiguousarray(g)
+            w = cp.ascontiguousarray(g, dtype=np.float32)
         else:
             scale = g / count if reduction == "mean" else g
-            w = cp.broadcast_to(scale, (rows,)).copy()
+            w = cp.broadcast_to(scale.astype(np.float32), (rows,)).copy()
         gx = cp.empty_like(x)
         _launch("cross_entropy_bwd", rows,
                 (x, t, lse, w, gx, np.int32(cols), np.int64(ignore_index)))

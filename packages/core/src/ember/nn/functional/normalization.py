@@ -322,7 +322,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     rows = int(np.prod(input.shape[:nd - k], dtype=np.int64))
     if _kernels.available(input._data):
         from ..._kernels.norm import layer_norm as fused
-        out = fused(input, rows, int(np.prod(shape)), weight, bias, eps)
+        out = fused(input, shape, weight, bias, eps)
         if out is not None:
             return out
     out, _, _, node = _normalize(input, weight, bias, (1, rows, int(np.prod(shape))), True, eps)
