@@ -139,16 +139,13 @@ class DistributedDataParallel(Module):
         return output
 
     def _raise_unfinished(self):
-        missing = [self._names.get(id(p), "?") for b in self._buckets
-                   for i, p in enumerate(b.params) if not self._is_marked(b, i)]
+        missing = [name for key, name in self._names.items() if key in self._where and
+                   key not in self._ready]
         raise RuntimeError(
             f"DistributedDataParallel (rank {dist.get_rank()}): Expected to have finished "
             "reduction in the prior iteration before starting a new one. These parameters "
             f"received no gradient: {missing}. Pass find_unused_parameters=True if some "
             "parameters do not take part in computing the loss.")
-
-    def _is_marked(self, bucket, i):
-        return id(bucket.params[i]) in self._ready
 
     def _prepare(self, output):
         self._started, self._works, self._marked, self._ready = 0, [], 0, set()
