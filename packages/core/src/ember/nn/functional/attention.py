@@ -138,21 +138,23 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         if key_padding_mask is not None:
             key_padding_mask = key_padding_mask.unsqueeze(0)
     tgt_len, bsz, embed_dim = query.shape
+    batch_major = _batch_major(query)
     head_dim = embed_dim // num_heads
     dtype = query.dtype
     key_padding_mask = _canonical(key_padding_mask, dtype, False, "key_padding_mask", op)
     attn_mask = _canonical(attn_mask, dtype, False, "attn_mask", op)
 
-    # Input projections: self-attention (query is key is value) takes one fused matmul.
+    # Input projections, one linear each: q, k and v come out contiguous, so the head split
+    # below is a view. (Chunking one fused (L, N, 3E) product instead costs a copy per head
+    # split and, in backward, three zero-filled (L, N, 3E) gradients summed together.)
     if not use_separate_proj_weight:
         if query is key and key is value:
-            q, k, v = linear(query, in_proj_weight, in_proj_bias).chunk(3, -1)
-        else:
-            w_q, w_k, w_v = in_proj_weight.chunk(3)
-            b_q = b_k = b_v = None
-            if in_proj_bias is not None:
-                b_q, b_k, b_v = in_proj_bias.chunk(3)
-            q, k, v = linear(query, w_q, b_q), linear(key, w_k, b_k), linear(value, w_v, b_v)
+            query = key = value = query.contiguous()  # a batch_first input is copied once here
+        w_q, w_k, w_v = in_proj_weight.chunk(3)
+        b_q = b_k = b_v = None
+        if in_proj_bias is not None:
+            b_q, b_k, b_v = in_proj_bias.chunk(3)
+        q, k, v = linear(query, w_q, b_q), linear(key, w_k, b_k), linear(value, w_v, b_v)
     else:
         b_q = b_k = b_v = None
         if in_proj_bias is not None:
@@ -197,8 +199,17 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         bias = kpm if bias is None else bias + kpm
 
     out, weights = _attend(q, k, v, bias, dropout_p, 1.0 / math.sqrt(head_dim), training)
-    out = out.transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
-    out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, embed_dim)
+    # Merging the heads copies once; the rows go in the query's memory order, so a batch_first
+    # caller (whose (L, N, E) query is a transposed view) gets a transposed view of contiguous
+    # (N, L, E) back, and its residual add, dropout and layer norm run on contiguous data.
+    out = out.reshape(bsz, num_heads, tgt_len, head_dim)
+    if batch_major:
+        out = out.permute(0, 2, 1, 3).reshape(bsz * tgt_len, embed_dim)
+        out = linear(out, out_proj_weight, out_proj_bias).reshape(bsz, tgt_len, embed_dim)
+        out = out.transpose(0, 1)
+    else:
+        out = out.permute(2, 0, 1, 3).reshape(tgt_len * bsz, embed_dim)
+        out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, embed_dim)
     if not batched:
         out = out.squeeze(1)
     if not need_weights:
@@ -209,6 +220,12 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     if not batched:
         weights = weights.squeeze(0)
     return out, weights
+
+
+def _batch_major(x):
+    """Whether an (L, N, E) array is laid out as (N, L, E) in memory (a batch_first input)."""
+    strides = x._data.strides
+    return x.shape[0] > 1 and x.shape[1] > 1 and strides[1] > strides[0]
 
 
 def _pad_last(mask):

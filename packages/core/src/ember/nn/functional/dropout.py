@@ -4,6 +4,7 @@ import math
 import warnings
 
 from ... import _kernels
+from ..._device import array_module_of
 from ...ops.arithmetic import add, mul
 from ...random import rand
 
@@ -15,10 +16,12 @@ def _check_p(p):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
-def _keep_mask(input, p, shape):
-    """1.0 where a unit is kept (probability 1 - p), else 0.0, in input's dtype."""
-    u = rand(*shape, dtype=input.dtype, device=input.device)
-    return (u._data >= p).astype(input._data.dtype)
+def _keep_mask(input, p, shape, scale=1.0):
+    """`scale` where a unit is kept (probability 1 - p), else 0.0, in input's dtype."""
+    u = rand(*shape, dtype=input.dtype, device=input.device)._data
+    # Written over the uniform samples: one temporary (the bool test) instead of three arrays
+    # and four passes (test, cast, scale).
+    return array_module_of(u).multiply(u >= p, scale, out=u, dtype=u.dtype)
 
 
 def _apply(input, factor, inplace):
@@ -32,10 +35,10 @@ def _dropout(input, p, training, inplace, shape, alpha):
     from ..._tensor import Tensor
     if p == 1:
         return _apply(input, 0.0, inplace)
-    keep = _keep_mask(input, p, shape)
     if not alpha:
-        keep *= 1.0 / (1.0 - p)
+        keep = _keep_mask(input, p, shape, 1.0 / (1.0 - p))
         return _apply(input, Tensor._make(keep), inplace)
+    keep = _keep_mask(input, p, shape)
     # Alpha dropout keeps mean and variance: dropped units go to SELU's saturation value, then an
     # affine map a*x + b restores the statistics (PyTorch's formula).
     a = 1.0 / math.sqrt((_SELU_ALPHA ** 2 * p + 1) * (1 - p))
