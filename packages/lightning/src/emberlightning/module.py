@@ -116,9 +116,11 @@ class LightningModule(ember.nn.Module):
             add_dataloader_idx=True, batch_size=None, metric_attribute=None, rank_zero_only=False):
         """Record a scalar; the trainer aggregates it per step and/or per epoch (weighted by the
         batch size for a mean) and hands it to the progress bar, loggers and callbacks.
-        `sync_dist` is accepted and has no effect: training runs in one process."""
+        `sync_dist=True` combines the value over the ranks of a ddp run first."""
         if self.trainer is None:
             return
+        if sync_dist:
+            value = self.trainer._strategy.reduce(value, reduce_fx)
         self.trainer._metrics.log(name, value, prog_bar=prog_bar, logger=logger,
                                   on_step=on_step, on_epoch=on_epoch, reduce_fx=reduce_fx,
                                   batch_size=batch_size)
@@ -128,7 +130,8 @@ class LightningModule(ember.nn.Module):
                  add_dataloader_idx=True, batch_size=None, rank_zero_only=False):
         for name, value in dictionary.items():
             self.log(name, value, prog_bar=prog_bar, logger=logger, on_step=on_step,
-                     on_epoch=on_epoch, reduce_fx=reduce_fx, batch_size=batch_size)
+                     on_epoch=on_epoch, reduce_fx=reduce_fx, batch_size=batch_size,
+                     sync_dist=sync_dist)
 
     # --- optimisation --------------------------------------------------------------------
     def configure_optimizers(self):

@@ -17,6 +17,7 @@ import ember
 from ._metrics import MetricStore
 from .callbacks import Callback, ModelCheckpoint, ModelSummary, TQDMProgressBar
 from .loggers import CSVLogger
+from .strategies import select_strategy
 
 
 _PRECISIONS = {"32-true": ember.float32, "32": ember.float32, 32: ember.float32,
@@ -102,6 +103,7 @@ class Trainer:
                  barebones=False, plugins=None, sync_batchnorm=False,
                  reload_dataloaders_every_n_epochs=0, default_root_dir=None):
         self.device = self._pick_device(accelerator, devices)
+        self._strategy = select_strategy(strategy, devices, num_nodes)
         if precision not in _PRECISIONS and precision not in _MIXED:
             raise ValueError(f"Trainer: precision must be one of '32-true', '64-true', "
                              f"'16-mixed', 'bf16-mixed'; got {precision!r}")
@@ -361,6 +363,7 @@ class Trainer:
             self.val_dataloaders = [self.train_dataloader]
         else:
             self.val_dataloaders = self._loaders("val", val_dataloaders)
+        self._strategy.setup(self)  # ddp: join the ranks, shard the loader, wrap the module
         limit = self.overfit_batches or self.limit_train_batches
         self.num_training_batches = _limit(limit, len(self.train_dataloader),
                                            "limit_train_batches")
@@ -491,7 +494,7 @@ class Trainer:
 
         def closure():
             with self._precision():
-                output = model.training_step(batch, batch_idx)
+                output = self._strategy.training_step(model, batch, batch_idx, window_end)
             loss = _loss_of(output)
             result["output"] = output
             if loss is None:  # Lightning's rule: a None loss skips this batch
@@ -667,6 +670,8 @@ class Trainer:
     # --- checkpoints -----------------------------------------------------------------------
     def save_checkpoint(self, filepath, weights_only=False, storage_options=None):
         """Write the run's state to `filepath` atomically (through `ember.save`)."""
+        if not self._strategy.is_global_zero:
+            return
         model = self.lightning_module
         checkpoint = {"epoch": self.current_epoch, "global_step": self.global_step,
                       "ember_lightning_version": "0.1.0", "state_dict": model.state_dict(),
