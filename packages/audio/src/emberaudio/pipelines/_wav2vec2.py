@@ -58,8 +58,9 @@ class Wav2Vec2Bundle:
     def get_model(self, *, dl_kwargs=None):
         """The model with the pretrained weights, in eval mode. `dl_kwargs` go to
         `ember.hub.load_state_dict_from_url` (e.g. `model_dir`, `mirrors`, `progress`)."""
+        state_dict = self._get_state_dict(dl_kwargs)  # first: a failed download builds nothing
         model = wav2vec2_model(**self._params)
-        model.load_state_dict(self._get_state_dict(dl_kwargs))
+        model.load_state_dict(state_dict)
         if self._normalize_waveform:
             model = _NormalizedWav2Vec2(model)
         return model.eval()
