@@ -19,7 +19,8 @@ def _install_ember(session):
 def tests(session):
     """Every package's tests (parity tests skip without PyTorch installed)."""
     _install_ember(session)
-    session.install("pytest", "pytest-timeout")
+    # mpi4py: a prebuilt wheel (seconds) that uses the system's Open MPI for the distributed tests
+    session.install("pytest", "pytest-timeout", "mpi4py")
     session.run("pytest", *(session.posargs or ["tests"]))
 
 
@@ -29,8 +30,19 @@ def parity(session):
     _install_ember(session)
     # safetensors: the reference library ember.safetensors is byte-compared against;
     # transformers: embertext's tokenizers are compared with its fast tokenizers.
-    session.install("pytest", "pytest-timeout", TORCH, "safetensors", "transformers")
+    session.install("pytest", "pytest-timeout", TORCH, "safetensors", "transformers", "mpi4py")
     session.run("pytest", "-m", "parity", *(session.posargs or ["tests"]))
+
+
+@nox.session
+def parity_vision(session):
+    """embervision against torchvision itself: every builder loads torchvision's state_dict
+    strictly and matches its outputs; transforms match. torchvision needs torch 2.14.1 (a
+    CUDA build, several GB, run on CPU), hence a session of its own."""
+    _install_ember(session)
+    session.install("pytest", "pytest-timeout", "pillow", "torch==2.14.1",
+                    "torchvision==0.29.1")
+    session.run("pytest", "-m", "parity_vision", *(session.posargs or ["tests/vision"]))
 
 
 @nox.session

@@ -4,13 +4,16 @@ import importlib.util
 import pytest
 
 _HAS_TORCH = importlib.util.find_spec("torch") is not None
+_HAS_TORCHVISION = importlib.util.find_spec("torchvision") is not None
 
 
 def pytest_collection_modifyitems(config, items):
     # `parity` means "compared against PyTorch": without torch installed those tests skip.
-    if _HAS_TORCH:
-        return
+    # `parity_vision` needs torchvision too (its own nox session installs it).
     skip = pytest.mark.skip(reason="parity test: PyTorch (the test oracle) is not installed")
+    skip_vision = pytest.mark.skip(reason="parity_vision test: torchvision is not installed")
     for item in items:
-        if "parity" in item.keywords:
+        if "parity" in item.keywords and not _HAS_TORCH:
             item.add_marker(skip)
+        if "parity_vision" in item.keywords and not _HAS_TORCHVISION:
+            item.add_marker(skip_vision)
