@@ -1,6 +1,6 @@
 """DistributedDataParallel: N ranks on N shares of a batch end with the weights one process
-reaches on the whole batch (no batch statistics: BatchNorm
-would see only its share without SyncBatchNorm); no_sync accumulation; unused parameters; state_dict keys."""
+reaches on the whole batch (no BatchNorm: without SyncBatchNorm it sees only its share);
+no_sync accumulation; unused parameters; state_dict keys."""
 import numpy as np
 import pytest
 
@@ -82,7 +82,8 @@ ember.manual_seed(0)
 class TwoHeads(ember.nn.Module):
     def __init__(self):
         super().__init__()
-        self.body, self.a, self.b = ember.nn.Linear(3, 3), ember.nn.Linear(3, 1), ember.nn.Linear(3, 1)
+        self.body = ember.nn.Linear(3, 3)
+        self.a, self.b = ember.nn.Linear(3, 1), ember.nn.Linear(3, 1)
     def forward(self, x, head):
         return (self.a if head == "a" else self.b)(self.body(x))
 

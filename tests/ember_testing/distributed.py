@@ -8,8 +8,8 @@ import textwrap
 
 import pytest
 
-HAVE_MPI = shutil.which("mpirun") is not None and \
-    subprocess.run([sys.executable, "-c", "import mpi4py"], capture_output=True).returncode == 0
+HAVE_MPI = shutil.which("mpirun") is not None and subprocess.run(
+    [sys.executable, "-c", "from mpi4py import MPI"], capture_output=True).returncode == 0
 needs_mpi = pytest.mark.skipif(not HAVE_MPI, reason="needs Open MPI's mpirun and mpi4py")
 
 # Loopback only; root and more ranks than cores are allowed (CI containers).
