@@ -16,7 +16,6 @@ SIZE = {"inception_v3": 75, "alexnet": 64, "swin_t": 64}
 KWARGS = {"vit_b_16": {"image_size": 32}, "vit_b_32": {"image_size": 64}}
 SIZE.update({"vit_b_16": 32, "vit_b_32": 64})
 SEGMENTATION = ["deeplabv3_resnet50", "fcn_resnet50", "lraspp_mobilenet_v3_large"]
-DETECTION = ["fasterrcnn_resnet50_fpn"]
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +86,27 @@ def test_classification_parity(name, tv, tmp_path, skip_init):
     with ember.no_grad():
         actual = model(ember.tensor(x))
     _close(actual, expected)
+
+
+@pytest.mark.parametrize("name", SEGMENTATION)
+def test_segmentation_parity(name, tv, tmp_path, skip_init):
+    torch, torchvision = tv
+    kwargs = {"weights_backbone": None, "num_classes": 5}
+    if name != "lraspp_mobilenet_v3_large":
+        kwargs["aux_loss"] = True
+    torch.manual_seed(0)
+    reference = torchvision.models.get_model(name, **kwargs).eval()
+    _perturb(torch, reference)
+    model = models.get_model(name, **kwargs).eval()
+    _transfer(torch, reference, model, tmp_path)
+    x = np.random.default_rng(0).standard_normal((1, 3, 40, 56)).astype(np.float32)
+    with torch.no_grad():
+        expected = reference(torch.from_numpy(x))
+    with ember.no_grad():
+        actual = model(ember.tensor(x))
+    assert list(actual) == list(expected)
+    for key in expected:
+        _close(actual[key], expected[key])
 
 
 @pytest.mark.parametrize("name", sorted(models.list_models()))
