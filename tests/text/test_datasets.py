@@ -180,36 +180,3 @@ def test_streaming_and_dataloader(server, monkeypatch, tmp_path):
     assert next(iter(train))[0] == 3 and train._items is None  # iteration streams from disk
     labels = [b[0] for b in DataLoader(train, batch_size=2, collate_fn=lambda b: list(zip(*b)))]
     assert labels == [(3, 4)]
-
-
-@pytest.mark.parametrize("bad", ["../evil.txt", "/abs/evil.txt"])
-def test_extract_refuses_escaping_paths(tmp_path, bad):
-    path = tmp_path / "bad.tar.gz"
-    path.write_bytes(_tar_gz({"ok.txt": "fine", bad: "evil"}))
-    with pytest.raises(RuntimeError, match="outside"):
-        datasets.extract_archive(str(path), str(tmp_path / "out"))
-    zpath = tmp_path / "bad.zip"
-    zpath.write_bytes(_zip({bad: "evil"}))
-    with pytest.raises(RuntimeError, match="outside"):
-        datasets.extract_archive(str(zpath), str(tmp_path / "out"))
-    assert not (tmp_path / "evil.txt").exists()
-
-
-def test_extract_refuses_escaping_symlink(tmp_path):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-        info = tarfile.TarInfo("link")
-        info.type, info.linkname = tarfile.SYMTYPE, "../../etc/passwd"
-        tar.addfile(info)
-    path = tmp_path / "link.tar.gz"
-    path.write_bytes(buf.getvalue())
-    with pytest.raises(RuntimeError, match="outside"):
-        datasets.extract_archive(str(path), str(tmp_path / "out"))
-
-
-def test_extract_gz(tmp_path):
-    import gzip
-    path = tmp_path / "a.txt.gz"
-    path.write_bytes(gzip.compress(b"hello"))
-    assert datasets.extract_archive(str(path), str(tmp_path / "out")) == ["a.txt"]
-    assert (tmp_path / "out" / "a.txt").read_text() == "hello"

@@ -13,7 +13,6 @@ import pytest
 from PIL import Image
 
 from embervision import datasets
-from embervision.datasets import _download
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from local_http_server import serve  # noqa: E402
@@ -330,38 +329,3 @@ def test_fake_data():
     with pytest.raises(IndexError):
         ds[4]
     assert datasets.FakeData(2)[0][0].size == (224, 224)
-
-
-def test_extract_refuses_escaping_members(tmp_path):
-    archive = tmp_path / "evil.tar.gz"
-    archive.write_bytes(targz({"ok.txt": b"fine", "../escape.txt": b"bad"}))
-    out = tmp_path / "out"
-    with pytest.raises(RuntimeError, match="outside"):
-        _download.extract_archive(str(archive), out)
-    assert os.listdir(out) == [] and not (tmp_path / "escape.txt").exists()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        z.writestr("/abs.txt", b"x")
-        z.writestr("a/../../up.txt", b"x")
-    (tmp_path / "evil.zip").write_bytes(buffer.getvalue())
-    with pytest.raises(RuntimeError, match="outside"):
-        _download.extract_archive(str(tmp_path / "evil.zip"), out)
-    assert os.listdir(out) == []
-
-
-def test_extract_damaged_archive(tmp_path):
-    archive = tmp_path / "broken.tar.gz"
-    archive.write_bytes(targz({"a.txt": b"x" * 1000})[:-30])
-    with pytest.raises(RuntimeError, match="damaged"):
-        _download.extract_archive(str(archive), tmp_path / "out")
-    assert os.listdir(tmp_path / "out") == []
-
-
-def test_download_url_sha256(server, tmp_path):
-    server.files["/f.bin"] = b"payload"
-    sha = hashlib.sha256(b"payload").hexdigest()
-    path = _download.download_url(server.url("/f.bin"), tmp_path, md5=sha)
-    assert open(path, "rb").read() == b"payload" and _download.check_integrity(path, sha)
-    with pytest.raises(RuntimeError, match="SHA256"):
-        _download.download_url(server.url("/f.bin"), tmp_path, "g.bin", md5="0" * 64)
-    assert not (tmp_path / "g.bin").exists()

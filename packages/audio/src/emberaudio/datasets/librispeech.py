@@ -2,9 +2,9 @@
 import os
 
 from ember.utils.data import Dataset
+from ember.utils.download import download_and_extract_archive
 
 from .._io import load
-from ._download import fetch_archive
 
 URL = "train-clean-100"
 FOLDER_IN_ARCHIVE = "LibriSpeech"
@@ -50,7 +50,9 @@ class LIBRISPEECH(Dataset):
         self._archive = os.path.join(root, folder_in_archive)
         self._path = os.path.join(self._archive, url)
         if download and not os.path.isdir(self._path):
-            fetch_archive(BASE_URL + url + ".tar.gz", root, self.checksums, self.mirrors)
+            archive = BASE_URL + url + ".tar.gz"
+            download_and_extract_archive(archive, root, checksum=self.checksums.get(archive),
+                                         mirrors=self.mirrors)
         if not os.path.isdir(self._path):
             raise RuntimeError(f"LIBRISPEECH: dataset not found at {self._path}; use "
                                "download=True to download it")

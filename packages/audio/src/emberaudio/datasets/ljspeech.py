@@ -4,9 +4,9 @@ import os
 import urllib.parse
 
 from ember.utils.data import Dataset
+from ember.utils.download import download_and_extract_archive
 
 from .._io import load
-from ._download import fetch_archive
 
 URL = "https://data.keithito.com/data/speech/LJSpeech-1.1.tar.bz2"
 FOLDER_IN_ARCHIVE = "wavs"
@@ -28,7 +28,8 @@ class LJSPEECH(Dataset):
         self._path = os.path.join(root, basename, folder_in_archive)
         self._metadata_path = os.path.join(root, basename, "metadata.csv")
         if download and not os.path.isdir(self._path):
-            fetch_archive(url, root, self.checksums, self.mirrors)
+            download_and_extract_archive(url, root, checksum=self.checksums.get(url),
+                                         mirrors=self.mirrors)
         if not os.path.isfile(self._metadata_path):
             raise RuntimeError(f"LJSPEECH: dataset not found at {self._metadata_path}; use "
                                "download=True to download it")

@@ -2,9 +2,9 @@
 import os
 
 from ember.utils.data import Dataset
+from ember.utils.download import download_and_extract_archive
 
 from .._io import load
-from ._download import fetch_archive
 
 URL = "speech_commands_v0.02"
 FOLDER_IN_ARCHIVE = "SpeechCommands"
@@ -49,7 +49,9 @@ class SPEECHCOMMANDS(Dataset):
         basename = os.path.basename(url).rsplit(".", 2)[0]
         self._path = os.path.join(root, folder_in_archive, basename)
         if download and not os.path.isdir(self._path):
-            fetch_archive(url, root, self.checksums, self.mirrors, extract_to=self._path)
+            download_and_extract_archive(url, root, self._path,
+                                         checksum=self.checksums.get(url),
+                                         mirrors=self.mirrors)
         if not os.path.isdir(self._path):
             raise RuntimeError(f"SPEECHCOMMANDS: dataset not found at {self._path}; use "
                                "download=True to download it")

@@ -2,9 +2,9 @@
 import os
 
 from ember.utils.data import Dataset
+from ember.utils.download import download_and_extract_archive
 
 from .._io import load
-from ._download import fetch_archive
 
 URL = "http://www.openslr.org/resources/1/waves_yesno.tar.gz"
 FOLDER_IN_ARCHIVE = "waves_yesno"
@@ -24,7 +24,8 @@ class YESNO(Dataset):
         root = os.path.expanduser(os.fspath(root))
         self._path = os.path.join(root, folder_in_archive)
         if download and not os.path.isdir(self._path):
-            fetch_archive(url, root, self.checksums, self.mirrors)
+            download_and_extract_archive(url, root, checksum=self.checksums.get(url),
+                                         mirrors=self.mirrors)
         if not os.path.isdir(self._path):
             raise RuntimeError(f"YESNO: dataset not found at {self._path}; use download=True "
                                "to download it")

@@ -1,6 +1,7 @@
 """embertext.datasets: torchtext's text datasets (download once, verify, stream or index)."""
+from ember.utils.download import extract_archive
+
 from ._base import TextDataset
-from ._download import extract_archive
 from .classification import AG_NEWS, IMDB, SST2, YelpReviewPolarity
 from .language_modeling import PennTreebank, WikiText2, WikiText103
 from .translation import Multi30k

@@ -2,8 +2,7 @@
 import os
 
 from ember.utils.data import Dataset
-
-from ._download import extract_archive, fetch
+from ember.utils.download import download_url, extract_archive
 
 __all__ = ["TextDataset", "load_splits"]
 
@@ -59,7 +58,7 @@ def load_splits(name, root, split, splits, resources, files, read, mirrors=None,
         if not all(os.path.exists(p) for p in paths):
             url, checksum = resources[s]
             os.makedirs(directory, exist_ok=True)
-            downloaded = fetch(url, checksum, directory, mirrors=mirrors or ())
+            downloaded = download_url(url, directory, checksum=checksum, mirrors=mirrors or ())
             if archive:
                 extract_archive(downloaded, directory)
             missing = [p for p in paths if not os.path.exists(p)]

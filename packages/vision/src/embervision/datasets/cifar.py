@@ -5,7 +5,9 @@ import pickle
 import numpy as np
 from PIL import Image
 
-from ._download import check_integrity, fetch_resources
+from ember.utils.download import check_integrity
+
+from ._download import fetch_resources
 from .vision import VisionDataset, not_found
 
 __all__ = ["CIFAR10", "CIFAR100"]

@@ -7,8 +7,9 @@ import numpy as np
 from PIL import Image
 
 import ember
+from ember.utils.download import extract_archive
 
-from ._download import extract_archive, fetch_resources
+from ._download import fetch_resources
 from .vision import VisionDataset, not_found
 
 __all__ = ["EMNIST", "KMNIST", "MNIST", "FashionMNIST", "read_idx"]

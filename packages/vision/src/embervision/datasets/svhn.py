@@ -4,7 +4,8 @@ import os
 import numpy as np
 from PIL import Image
 
-from ._download import check_integrity, download_url
+from ember.utils.download import check_integrity, download_url
+
 from .vision import VisionDataset, not_found
 
 __all__ = ["SVHN"]
