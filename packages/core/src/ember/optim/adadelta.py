@@ -1,7 +1,8 @@
 """Adadelta: step sizes from running averages of squared gradients and squared updates."""
 from .._device import array_module_of
 from .adam import decay_average_of_squares_, zeros_state
-from .optimizer import Optimizer, advance_step, check_not_differentiable, scalar_tensor
+from .optimizer import (Optimizer, advance_step, check_nonnegative, check_not_differentiable,
+                        scalar_tensor)
 
 
 class Adadelta(Optimizer):
@@ -9,14 +10,10 @@ class Adadelta(Optimizer):
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
                  capturable=False, maximize=False, differentiable=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        check_nonnegative(lr=lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_nonnegative(eps=eps, weight_decay=weight_decay)
         check_not_differentiable("Adadelta", differentiable)
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         capturable=capturable, foreach=foreach, differentiable=differentiable)

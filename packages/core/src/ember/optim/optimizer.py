@@ -362,6 +362,15 @@ def _cast(param, value, key=None):
     return value
 
 
+def check_nonnegative(**hyperparameters):
+    """PyTorch's `Invalid ... value` ValueError for the first hyperparameter below 0, checked in
+    the order given (PyTorch's order, which decides the message when several are invalid)."""
+    for name, value in hyperparameters.items():
+        if not 0.0 <= value:
+            label = {"lr": "learning rate", "eps": "epsilon value"}.get(name, f"{name} value")
+            raise ValueError(f"Invalid {label}: {value}")
+
+
 def check_not_differentiable(optimizer, differentiable):
     """`differentiable=True` asks for autograd through the step, which raw-array updates
     cannot give; refuse it rather than silently detach."""

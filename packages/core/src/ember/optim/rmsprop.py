@@ -1,7 +1,8 @@
 """RMSprop: divide by a running root-mean-square of the gradient (optionally centered)."""
 from .._device import array_module_of
 from .adam import decay_average_of_squares_, lerp_, zeros_state
-from .optimizer import Optimizer, advance_step, check_not_differentiable, scalar_tensor
+from .optimizer import (Optimizer, advance_step, check_nonnegative, check_not_differentiable,
+                        scalar_tensor)
 
 
 class RMSprop(Optimizer):
@@ -11,16 +12,8 @@ class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        check_nonnegative(lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay,
+                          alpha=alpha)
         check_not_differentiable("RMSprop", differentiable)
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                         weight_decay=weight_decay, capturable=capturable, foreach=foreach,
