@@ -204,13 +204,16 @@ class Tokenizer:
                  padding_side=None, return_tensors=None, return_token_type_ids=None,
                  return_attention_mask=None, return_offsets_mapping=False,
                  return_special_tokens_mask=False, return_length=False,
-                 is_split_into_words=False):
+                 return_overflowing_tokens=False, is_split_into_words=False):
         """Encode one text (or pair) or a batch of them into a BatchEncoding.
 
         padding: False, True/"longest" (to the longest in the batch) or "max_length".
         truncation: False, True/"longest_first", "only_first" or "only_second"; at `max_length`
-        (default `model_max_length`). return_tensors: None (lists), "np", or "ember"/"pt" (int64
-        tensors of shape (batch, length), kept 2-D for a single text as in transformers).
+        (default `model_max_length`). return_overflowing_tokens: the truncated-away tokens become
+        extra rows (windows overlapping by `stride` tokens), and `overflow_to_sample_mapping`
+        gives each row's input index, as transformers' fast tokenizers do.
+        return_tensors: None (lists), "np", or "ember"/"pt" (int64 tensors of shape
+        (batch, length), kept 2-D for a single text as in transformers).
         """
         batched = isinstance(text, (list, tuple)) and not (
             is_split_into_words and (not text or isinstance(text[0], str)))
@@ -222,6 +225,10 @@ class Tokenizer:
             texts = list(zip(texts, pairs))
         encodings = self._encode(texts, add_special_tokens, padding, truncation, max_length,
                                  stride, pad_to_multiple_of, padding_side, is_split_into_words)
+        if return_overflowing_tokens:
+            rows = [(i, e) for i, first in enumerate(encodings)
+                    for e in [first] + first.overflowing]
+            encodings = [e for _, e in rows]
         names = self.model_input_names
         wanted = {"input_ids": True,
                   "token_type_ids": return_token_type_ids if return_token_type_ids is not None
@@ -235,7 +242,9 @@ class Tokenizer:
                    "special_tokens_mask": lambda e: e.special_tokens_mask,
                    "offset_mapping": lambda e: e.offsets, "length": lambda e: len(e.ids)}
         data = {k: [getters[k](e) for e in encodings] for k, on in wanted.items() if on}
-        if not batched and return_tensors is None:
+        if return_overflowing_tokens:
+            data["overflow_to_sample_mapping"] = [i for i, _ in rows]
+        elif not batched and return_tensors is None:
             data = {k: v[0] for k, v in data.items()}
         return BatchEncoding(to_tensors(data, return_tensors), encodings)
 
@@ -276,6 +285,16 @@ class Tokenizer:
         finally:
             backend.no_truncation()
             backend.no_padding()
+
+    def pad(self, encoded_inputs, padding=True, max_length=None, pad_to_multiple_of=None,
+            padding_side=None, return_attention_mask=None, return_tensors=None):
+        """Pad already-encoded inputs (a dict of lists, a list of such dicts, or a
+        BatchEncoding) as transformers' `tokenizer.pad` does: `input_ids` with the pad id,
+        `attention_mask` and `token_type_ids` with 0, `special_tokens_mask` with 1; an
+        attention mask is added when the model takes one. Never truncates."""
+        from .padding import pad_encoded
+        return pad_encoded(self, encoded_inputs, padding, max_length, pad_to_multiple_of,
+                           padding_side, return_attention_mask, return_tensors)
 
     def encode(self, text, text_pair=None, add_special_tokens=True, padding=False,
                truncation=None, max_length=None, return_tensors=None):
