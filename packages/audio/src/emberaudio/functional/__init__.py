@@ -1,12 +1,14 @@
 """torchaudio.functional's API: spectrograms, filter banks, resampling, filters and effects."""
 from .effects import (compute_deltas, gain, mask_along_axis, mask_along_axis_iid, mu_law_decoding,
                       mu_law_encoding, phase_vocoder, pitch_shift)
-from .filtering import bandpass_biquad, biquad, highpass_biquad, lfilter, lowpass_biquad
+from .filtering import (allpass_biquad, bandpass_biquad, bandreject_biquad, biquad,
+                        equalizer_biquad, highpass_biquad, lfilter, lowpass_biquad)
 from .resample import resample
 from .spectral import (DB_to_amplitude, amplitude_to_DB, create_dct, griffinlim,
                        inverse_spectrogram, linear_fbanks, melscale_fbanks, spectrogram)
 
-__all__ = ["DB_to_amplitude", "amplitude_to_DB", "bandpass_biquad", "biquad", "compute_deltas",
+__all__ = ["DB_to_amplitude", "allpass_biquad", "amplitude_to_DB", "bandpass_biquad",
+           "bandreject_biquad", "biquad", "equalizer_biquad", "compute_deltas",
            "create_dct", "gain", "griffinlim", "highpass_biquad", "inverse_spectrogram",
            "lfilter", "linear_fbanks", "lowpass_biquad", "mask_along_axis", "mask_along_axis_iid",
            "melscale_fbanks", "mu_law_decoding", "mu_law_encoding", "phase_vocoder",
