@@ -44,6 +44,17 @@ def parity_vision(session):
 
 
 @nox.session
+def parity_audio(session):
+    """emberaudio against torchaudio: transforms, functional ops and models (state_dicts loaded
+    strictly) within 1e-4. torchaudio 2.9 needs torch 2.9.1 (a CUDA build, several GB, run on
+    CPU), installed with torchvision first so pip resolves the pin; hence a session of its own."""
+    _install_ember(session)
+    session.install("torch==2.9.1", "torchvision==0.24.1")
+    session.install("pytest", "pytest-timeout", "soundfile", "torch==2.9.1", "torchaudio==2.9.*")
+    session.run("pytest", "-m", "parity_audio", *(session.posargs or ["tests/audio"]))
+
+
+@nox.session
 def lint(session):
     session.install("ruff")
     session.run("ruff", "check", "packages", "tests", "benchmarks", "noxfile.py")

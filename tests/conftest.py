@@ -5,6 +5,7 @@ import pytest
 
 _HAS_TORCH = importlib.util.find_spec("torch") is not None
 _HAS_TORCHVISION = importlib.util.find_spec("torchvision") is not None
+_HAS_TORCHAUDIO = importlib.util.find_spec("torchaudio") is not None
 
 
 def pytest_collection_modifyitems(config, items):
@@ -17,3 +18,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
         if "parity_vision" in item.keywords and not _HAS_TORCHVISION:
             item.add_marker(skip_vision)
+        if "parity_audio" in item.keywords and not _HAS_TORCHAUDIO:
+            item.add_marker(pytest.mark.skip(reason="parity_audio test: torchaudio is not "
+                                                    "installed"))
