@@ -24,6 +24,10 @@ class SingleProcess:
     def setup(self, trainer):
         pass
 
+    @staticmethod
+    def process_dataloader(loader):
+        return loader
+
     def training_step(self, module, batch, batch_idx, sync):
         return module.training_step(batch, batch_idx)
 
@@ -128,17 +132,22 @@ class DDPStrategy:
             trainer.callbacks = [c for c in trainer.callbacks
                                  if not isinstance(c, TQDMProgressBar)]
         trainer.callbacks.append(_DistributedHooks(self))
-        loader = trainer.train_dataloader
-        if not isinstance(loader.sampler, ember.utils.data.DistributedSampler):
-            shuffled = isinstance(loader.sampler, ember.utils.data.RandomSampler)
-            sampler = ember.utils.data.DistributedSampler(loader.dataset, shuffle=shuffled)
-            trainer.train_dataloader = ember.utils.data.DataLoader(
-                loader.dataset, batch_size=loader.batch_size, sampler=sampler,
-                num_workers=loader.num_workers, collate_fn=loader.collate_fn,
-                drop_last=loader.drop_last)
+        trainer.train_dataloader = self.process_dataloader(trainer.train_dataloader)
         self._ddp = ember.nn.parallel.DistributedDataParallel(
             _TrainingStep(trainer.lightning_module),
             find_unused_parameters=self.find_unused_parameters)
+
+    @staticmethod
+    def process_dataloader(loader):
+        """The training loader with this rank's DistributedSampler share."""
+        if isinstance(loader.sampler, ember.utils.data.DistributedSampler):
+            return loader
+        shuffled = isinstance(loader.sampler, ember.utils.data.RandomSampler)
+        sampler = ember.utils.data.DistributedSampler(loader.dataset, shuffle=shuffled)
+        return ember.utils.data.DataLoader(
+            loader.dataset, batch_size=loader.batch_size, sampler=sampler,
+            num_workers=loader.num_workers, collate_fn=loader.collate_fn,
+            drop_last=loader.drop_last)
 
     def training_step(self, module, batch, batch_idx, sync):
         if sync:

@@ -6,16 +6,12 @@ progress, summaries, learning-rate logging) is a callback reached through `_hook
 """
 import contextlib
 import os
-import random
-import time
-from datetime import timedelta
-
-import numpy as np
 
 import ember
 
+from . import _checkpoint
 from ._metrics import MetricStore
-from .callbacks import Callback, ModelCheckpoint, ModelSummary, TQDMProgressBar
+from .callbacks import Callback, ModelCheckpoint, ModelSummary, Timer, TQDMProgressBar
 from .loggers import CSVLogger
 from .strategies import select_strategy
 
@@ -27,30 +23,6 @@ _MIXED = {"16-mixed": ember.float16, "16": ember.float16, 16: ember.float16,
           "bf16-mixed": ember.bfloat16, "bf16": ember.bfloat16}
 
 
-def _parse_time(max_time):
-    if max_time is None or isinstance(max_time, (int, float)):
-        return max_time
-    if isinstance(max_time, timedelta):
-        return max_time.total_seconds()
-    if isinstance(max_time, dict):
-        return timedelta(**max_time).total_seconds()
-    days, hours, minutes, seconds = (int(x) for x in max_time.split(":"))
-    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds).total_seconds()
-
-
-def _rng_state():
-    return {"python": random.getstate(), "numpy": [x.tolist() if hasattr(x, "tolist") else x
-                                                   for x in np.random.get_state()],
-            "ember": ember.random.get_rng_state()}
-
-
-def _set_rng_state(state):
-    random.setstate(state["python"])
-    kind, keys, pos, has_gauss, gauss = state["numpy"]
-    np.random.set_state((kind, np.array(keys, dtype=np.uint32), pos, has_gauss, gauss))
-    ember.random.set_rng_state(state["ember"])
-
-
 def _limit(limit, length, what):
     """How many batches `limit_*_batches` allows out of `length` (float: a fraction)."""
     if limit is None:
@@ -58,7 +30,11 @@ def _limit(limit, length, what):
     if isinstance(limit, float):
         if not 0.0 <= limit <= 1.0:
             raise ValueError(f"Trainer: {what} as a float must be in [0, 1], got {limit}")
-        return int(length * limit) if limit < 1.0 else length
+        count = int(length * limit) if limit < 1.0 else length
+        if count == 0 and limit > 0.0:
+            raise ValueError(f"Trainer: {what}={limit} of {length} batches is less than one "
+                             f"batch; use at least {what}={1.0 / length}")
+        return count
     return min(int(limit), length)
 
 
@@ -128,11 +104,12 @@ class Trainer:
             max_epochs = 1000 if max_steps == -1 and max_time is None else -1
         self.max_epochs, self.min_epochs = max_epochs, min_epochs or 0
         self.max_steps, self.min_steps = max_steps, min_steps or 0
-        self.max_time = _parse_time(max_time)
         self.limit_train_batches, self.limit_val_batches = limit_train_batches, limit_val_batches
         self.limit_test_batches, self.limit_predict_batches = (limit_test_batches,
                                                                limit_predict_batches)
         self.overfit_batches = overfit_batches
+        self.reload_dataloaders_every_n_epochs = reload_dataloaders_every_n_epochs
+        self._data_args, self._last_reload_epoch = (None, None), 0
         self.val_check_interval = 1.0 if val_check_interval is None else val_check_interval
         self.check_val_every_n_epoch = check_val_every_n_epoch
         self.num_sanity_val_steps = 2 if num_sanity_val_steps is None else num_sanity_val_steps
@@ -146,7 +123,10 @@ class Trainer:
             logger = CSVLogger(self.default_root_dir)
         self.loggers = [] if logger is False else (list(logger) if isinstance(logger, (list, tuple))
                                                    else [logger])
-        self.callbacks = self._default_callbacks(list(callbacks or []), enable_checkpointing,
+        callbacks = list(callbacks or [])
+        if max_time is not None and not any(isinstance(c, Timer) for c in callbacks):
+            callbacks.append(Timer(duration=max_time, interval="step"))  # Lightning's way
+        self.callbacks = self._default_callbacks(callbacks, enable_checkpointing,
                                                  enable_progress_bar, enable_model_summary)
         self.lightning_module, self.datamodule = None, None
         self.optimizers, self.lr_scheduler_configs = [], []
@@ -154,6 +134,7 @@ class Trainer:
         self.should_stop, self.sanity_checking, self.state_fn = False, False, None
         self._metrics = MetricStore()
         self._batches_that_stepped, self._batch_idx, self._epoch_start_rng = 0, 0, None
+        self._skip_backward = False
         self.num_training_batches, self.num_val_batches, self.num_test_batches = 0, [], []
         self.train_dataloader, self.val_dataloaders, self.test_dataloaders = None, [], []
 
@@ -353,22 +334,12 @@ class Trainer:
             datamodule, train_dataloaders = train_dataloaders, None
         self._attach(model, datamodule, "fit")
         self.should_stop = False
-        train = self._loaders("train", train_dataloaders)
-        if not train:
-            raise RuntimeError("Trainer.fit: no training data; pass train_dataloaders, a "
-                               "datamodule, or define `train_dataloader` in the module")
-        self.train_dataloader = train[0]
-        if self.overfit_batches:
-            self.train_dataloader = _unshuffled(self.train_dataloader)
-            self.val_dataloaders = [self.train_dataloader]
-        else:
-            self.val_dataloaders = self._loaders("val", val_dataloaders)
+        self._data_args = (train_dataloaders, val_dataloaders)
+        self._setup_data()
         self._strategy.setup(self)  # ddp: join the ranks, shard the loader, wrap the module
-        limit = self.overfit_batches or self.limit_train_batches
-        self.num_training_batches = _limit(limit, len(self.train_dataloader),
-                                           "limit_train_batches")
+        self._count_train_batches()
         self._configure_optimizers()
-        checkpoint = self._load_checkpoint(ckpt_path) if ckpt_path else None
+        checkpoint = _checkpoint.load(self, ckpt_path) if ckpt_path else None
         for logger in self.loggers:
             logger.log_hyperparams(dict(model.hparams))
         self._hook("on_fit_start")
@@ -376,8 +347,7 @@ class Trainer:
             self._sanity_check()
         start_epoch, skip_batches = 0, 0
         if checkpoint is not None:
-            start_epoch, skip_batches = self._restore_loop(checkpoint)
-        self._started = time.monotonic()
+            start_epoch, skip_batches = _checkpoint.restore_loop(self, checkpoint)
         self._hook("on_train_start")
         self.current_epoch = start_epoch
         while not self._done_training():
@@ -390,12 +360,40 @@ class Trainer:
             logger.finalize("success")
         self._teardown("fit")
 
+    def _setup_data(self):
+        """The training loader and validation loaders of this fit (again every
+        `reload_dataloaders_every_n_epochs` epochs: the module's `*_dataloader` hooks are
+        called anew; loaders passed to `fit` stay the same objects)."""
+        train_dataloaders, val_dataloaders = self._data_args
+        train = self._loaders("train", train_dataloaders)
+        if not train:
+            raise RuntimeError("Trainer.fit: no training data; pass train_dataloaders, a "
+                               "datamodule, or define `train_dataloader` in the module")
+        self.train_dataloader = train[0]
+        if self.overfit_batches:  # train and validate on the same fixed batches
+            self.train_dataloader = _unshuffled(self.train_dataloader)
+            self.val_dataloaders = [self.train_dataloader]
+        else:
+            self.val_dataloaders = self._loaders("val", val_dataloaders)
+        self._last_reload_epoch = self.current_epoch
+
+    def _count_train_batches(self):
+        limit = self.overfit_batches or self.limit_train_batches
+        self.num_training_batches = _limit(limit, len(self.train_dataloader),
+                                           "overfit_batches" if self.overfit_batches
+                                           else "limit_train_batches")
+
+    def _reload_dataloaders(self):
+        n = self.reload_dataloaders_every_n_epochs
+        if n and self.current_epoch - self._last_reload_epoch >= n:
+            self._setup_data()
+            self.train_dataloader = self._strategy.process_dataloader(self.train_dataloader)
+            self._count_train_batches()
+
     def _done_training(self):
         if self.max_epochs != -1 and self.current_epoch >= self.max_epochs:
             return True
         if self.max_steps != -1 and self.global_step >= self.max_steps:
-            return True
-        if self.max_time is not None and time.monotonic() - self._started >= self.max_time:
             return True
         return self.should_stop and self.current_epoch >= self.min_epochs and \
             self.global_step >= self.min_steps
@@ -424,14 +422,15 @@ class Trainer:
     def _train_epoch(self, skip_batches):
         model = self.lightning_module
         model.train()
+        self._reload_dataloaders()
         if skip_batches:  # resuming mid-epoch: draw the same shuffle as the interrupted epoch
-            resume_rng = _rng_state()
-            _set_rng_state(self._epoch_start_rng)
-        self._epoch_start_rng = _rng_state()
+            resume_rng = _checkpoint.rng_state()
+            _checkpoint.set_rng_state(self._epoch_start_rng)
+        self._epoch_start_rng = _checkpoint.rng_state()
         self._hook("on_train_epoch_start")
         iterator = iter(self.train_dataloader)
         if skip_batches:
-            _set_rng_state(resume_rng)
+            _checkpoint.set_rng_state(resume_rng)
         total = self.num_training_batches
         for batch_idx in range(total):
             try:
@@ -444,7 +443,7 @@ class Trainer:
             last = batch_idx + 1 == total
             self._train_batch(self._prepare_batch(batch), batch_idx, last)
             if self._val_due(batch_idx, last):
-                self._run_eval("validate", self.val_dataloaders, self.limit_val_batches)
+                self._run_eval("validate", self.val_dataloaders, self._val_limit())
                 model.train()
             if self._step_limit_reached() or (self.should_stop and self.current_epoch + 1
                                               >= self.min_epochs):
@@ -458,9 +457,7 @@ class Trainer:
             logger.save()
 
     def _step_limit_reached(self):
-        over_time = self.max_time is not None and time.monotonic() - self._started >= \
-            self.max_time
-        return (self.max_steps != -1 and self.global_step >= self.max_steps) or over_time
+        return self.max_steps != -1 and self.global_step >= self.max_steps
 
     def _train_batch(self, batch, batch_idx, last):
         model = self.lightning_module
@@ -469,7 +466,10 @@ class Trainer:
             self.should_stop = True  # Lightning: returning -1 ends the epoch
             return
         stepped = False
-        if model.automatic_optimization:
+        if self._skip_backward:  # StochasticWeightAveraging's BatchNorm epoch: forward only
+            with self._precision(), ember.no_grad():
+                output = model.training_step(batch, batch_idx)
+        elif model.automatic_optimization:
             output, stepped = self._automatic_step(batch, batch_idx, last)
         else:
             before = self.global_step
@@ -549,11 +549,14 @@ class Trainer:
             self.lightning_module.configure_gradient_clipping(
                 optimizer, self.gradient_clip_val, self.gradient_clip_algorithm)
 
+    def _val_limit(self):
+        return self.overfit_batches if self.overfit_batches else self.limit_val_batches
+
     def _sanity_check(self):
         snapshot = self._metrics.snapshot()
         self.sanity_checking = True
         self._hook("on_sanity_check_start")
-        self._run_eval("validate", self.val_dataloaders, self.num_sanity_val_steps)
+        self._run_eval("validate", self.val_dataloaders, self._val_limit())
         self._hook("on_sanity_check_end")
         self.sanity_checking = False
         self._metrics.restore(snapshot)
@@ -565,6 +568,8 @@ class Trainer:
         prefix = {"validate": "validation", "test": "test"}[stage]
         model = self.lightning_module
         counts = [_limit(limit, len(dl), f"limit_{stage}_batches") for dl in loaders]
+        if self.sanity_checking and self.num_sanity_val_steps != -1:  # -1: all of them
+            counts = [min(c, self.num_sanity_val_steps) for c in counts]
         if stage == "validate":
             self.num_val_batches = counts
         else:
@@ -589,23 +594,31 @@ class Trainer:
             if not self.sanity_checking:
                 self._log_to_loggers(metrics, self._batches_that_stepped)
             self._hook(f"on_{prefix}_end")
-        if stage == "validate" and self.state_fn == "fit":
-            model.on_validation_model_train()
+        getattr(model, f"on_{prefix}_model_train")()
         self._metrics.begin("train", in_step=False)
         return metrics
+
+    def _model_and_ckpt(self, stage, model, ckpt_path):
+        """Lightning's rule: with no model given after `fit`, evaluate the best checkpoint
+        (when a ModelCheckpoint saved one), else the fitted weights."""
+        if model is not None:
+            return model, ckpt_path
+        if self.lightning_module is None:
+            raise RuntimeError(f"Trainer.{stage}: pass a model (no model was fitted before)")
+        callback = self.checkpoint_callback
+        if ckpt_path is None and self.state_fn == "fit" and callback is not None and \
+                callback.best_model_path:
+            ckpt_path = "best"
+        return self.lightning_module, ckpt_path
 
     def _evaluate(self, stage, model, dataloaders, ckpt_path, datamodule):
         from .datamodule import LightningDataModule
         if isinstance(dataloaders, LightningDataModule):
             datamodule, dataloaders = dataloaders, None
-        model = model if model is not None else self.lightning_module
-        if model is None:
-            raise RuntimeError(f"Trainer.{stage}: pass a model (no model was fitted before)")
+        model, ckpt_path = self._model_and_ckpt(stage, model, ckpt_path)
         self._attach(model, datamodule, stage)
         if ckpt_path:
-            path = self._resolve_ckpt(ckpt_path)
-            checkpoint = ember.load(path, weights_only=False)
-            model.load_state_dict(checkpoint["state_dict"])
+            _checkpoint.load_weights(self, ckpt_path)
         kind = "val" if stage == "validate" else stage
         loaders = self._loaders(kind, dataloaders)
         if not loaders:
@@ -630,11 +643,10 @@ class Trainer:
                 ckpt_path=None):
         """`predict_step` over the dataloader(s); returns the outputs per batch (a list per
         dataloader when there are several)."""
-        model = model if model is not None else self.lightning_module
+        model, ckpt_path = self._model_and_ckpt("predict", model, ckpt_path)
         self._attach(model, datamodule, "predict")
         if ckpt_path:
-            model.load_state_dict(ember.load(self._resolve_ckpt(ckpt_path),
-                                             weights_only=False)["state_dict"])
+            _checkpoint.load_weights(self, ckpt_path)
         loaders = self._loaders("predict", dataloaders)
         model.on_predict_model_eval()
         results = []
@@ -667,84 +679,11 @@ class Trainer:
             self.datamodule.teardown(stage)
         self.lightning_module.teardown(stage)
 
-    # --- checkpoints -----------------------------------------------------------------------
+    # --- checkpoints (the state they hold lives in _checkpoint.py) ---------------------------
     def save_checkpoint(self, filepath, weights_only=False, storage_options=None):
-        """Write the run's state to `filepath` atomically (through `ember.save`)."""
-        if not self._strategy.is_global_zero:
-            return
-        model = self.lightning_module
-        checkpoint = {"epoch": self.current_epoch, "global_step": self.global_step,
-                      "ember_lightning_version": "0.1.0", "state_dict": model.state_dict(),
-                      "hyper_parameters": dict(model.hparams),
-                      "loops": {"batch_idx": self._batch_idx,
-                                "batches_that_stepped": self._batches_that_stepped,
-                                "epoch_done": self._batch_idx >= self.num_training_batches,
-                                "epoch_start_rng": self._epoch_start_rng}}
-        if not weights_only:
-            checkpoint["optimizer_states"] = [o.state_dict() for o in self.optimizers]
-            if self.scaler is not None:
-                checkpoint["MixedPrecision"] = self.scaler.state_dict()  # Lightning's key
-            checkpoint["lr_schedulers"] = [c["scheduler"].state_dict()
-                                           for c in self.lr_scheduler_configs]
-            checkpoint["callbacks"] = {c.state_key: c.state_dict() for c in self.callbacks}
-            checkpoint["rng_states"] = _rng_state()
-            if self.datamodule is not None:
-                checkpoint["datamodule_state"] = self.datamodule.state_dict()
-            for callback in self.callbacks:
-                callback.on_save_checkpoint(self, model, checkpoint)
-            model.on_save_checkpoint(checkpoint)
-        os.makedirs(os.path.dirname(os.path.abspath(filepath)), exist_ok=True)
-        ember.save(checkpoint, filepath)
-
-    def _resolve_ckpt(self, ckpt_path):
-        if ckpt_path in ("last", "best"):
-            callback = self.checkpoint_callback
-            path = None
-            if callback is not None:
-                path = callback.last_model_path if ckpt_path == "last" else \
-                    callback.best_model_path
-                if not path and ckpt_path == "last" and callback.dirpath and \
-                        os.path.isdir(callback.dirpath):
-                    found = [os.path.join(callback.dirpath, f) for f in
-                             os.listdir(callback.dirpath) if f.endswith(".ckpt")]
-                    path = max(found, key=os.path.getmtime) if found else None
-            if not path:
-                raise FileNotFoundError(f"ckpt_path={ckpt_path!r}: no such checkpoint was "
-                                        "saved by a ModelCheckpoint callback")
-            return path
-        return os.fspath(ckpt_path)
-
-    def _load_checkpoint(self, ckpt_path):
-        checkpoint = ember.load(self._resolve_ckpt(ckpt_path), weights_only=False)
-        model = self.lightning_module
-        model.on_load_checkpoint(checkpoint)
-        model.load_state_dict(checkpoint["state_dict"])
-        for optimizer, state in zip(self.optimizers, checkpoint.get("optimizer_states", [])):
-            optimizer.load_state_dict(state)
-        if self.scaler is not None and checkpoint.get("MixedPrecision"):
-            self.scaler.load_state_dict(checkpoint["MixedPrecision"])
-        for config, state in zip(self.lr_scheduler_configs, checkpoint.get("lr_schedulers", [])):
-            config["scheduler"].load_state_dict(state)
-        states = checkpoint.get("callbacks", {})
-        for callback in self.callbacks:
-            if callback.state_key in states:
-                callback.load_state_dict(states[callback.state_key])
-            callback.on_load_checkpoint(self, model, checkpoint)
-        if self.datamodule is not None and "datamodule_state" in checkpoint:
-            self.datamodule.load_state_dict(checkpoint["datamodule_state"])
-        self.global_step = checkpoint["global_step"]
-        return checkpoint
-
-    def _restore_loop(self, checkpoint):
-        """Where the resumed run starts: (epoch, batches of it already done)."""
-        loops = checkpoint["loops"]
-        self._batches_that_stepped = loops["batches_that_stepped"]
-        if "rng_states" in checkpoint:
-            _set_rng_state(checkpoint["rng_states"])
-        if loops["epoch_done"]:
-            return checkpoint["epoch"] + 1, 0
-        self._epoch_start_rng = loops["epoch_start_rng"]
-        return checkpoint["epoch"], loops["batch_idx"] + 1
+        """Write the run's state to `filepath` atomically (rank zero only)."""
+        if self._strategy.is_global_zero:
+            _checkpoint.save(self, filepath, weights_only)
 
 
 class _ScaledStep:
