@@ -212,12 +212,13 @@ def _efficientnet(arch, weights, progress, dropout, width_mult=1.0, depth_mult=1
     return model
 
 
-def _weights(file_name, num_params, crop, resize, interpolation, acc1, acc5, recipe):
+def _weights(file_name, num_params, crop, resize, interpolation, acc1, acc5, recipe,
+             min_size=(1, 1)):
     return Weights(
         url=f"https://download.pytorch.org/models/{file_name}",
         transforms=partial(ImageClassification, crop_size=crop, resize_size=resize,
                            interpolation=interpolation),
-        meta={"min_size": (1, 1), "num_params": num_params, "recipe": recipe,
+        meta={"min_size": min_size, "num_params": num_params, "recipe": recipe,
               "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}}},
     )
 
@@ -279,7 +280,7 @@ class EfficientNet_B7_Weights(WeightsEnum):
 
 class EfficientNet_V2_S_Weights(WeightsEnum):
     IMAGENET1K_V1 = _weights("efficientnet_v2_s-dd5fe13b.pth", 21458488, 384, 384, "bilinear",
-                             84.228, 96.878, _V2)
+                             84.228, 96.878, _V2, min_size=(33, 33))
     DEFAULT = IMAGENET1K_V1
 
 
