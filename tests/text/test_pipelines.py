@@ -92,3 +92,42 @@ def test_text_generation(tmp_path):
     with pytest.raises(ValueError, match="text-generation"):
         TextGeneration.from_pretrained(_bert_dir(tmp_path / "b", train_wordpiece(
             CORPUS, vocab_size=80, min_frequency=1), BertModel))
+
+
+def test_text_generation_batches_with_left_padding():
+    """A batch of prompts of different lengths (left-padded with eos, GPT-2 has no pad token)
+    gives what each prompt gives alone."""
+    tok = train_byte_level_bpe(CORPUS, vocab_size=300, min_frequency=1)
+    ember.manual_seed(0)
+    config = GPT2Config(vocab_size=len(tok), n_embd=16, n_layer=1, n_head=2, n_positions=64,
+                        bos_token_id=tok.eos_token_id, eos_token_id=tok.eos_token_id)
+    model = GPT2LMHeadModel(config)
+    prompts = ["the cat sat on the mat", "a dog"]
+    batched = TextGeneration(model, tok, batch_size=2)(prompts, max_new_tokens=6)
+    alone = TextGeneration(model, tok, batch_size=1)(prompts, max_new_tokens=6)
+    assert batched == alone
+
+
+@pytest.mark.parity
+def test_text_generation_batch_parity_with_transformers(tmp_path):
+    import torch
+    import transformers
+    tok = train_byte_level_bpe(CORPUS, vocab_size=300, min_frequency=1)
+    eos = tok.eos_token_id
+    torch.manual_seed(0)
+    hf = transformers.GPT2LMHeadModel(transformers.GPT2Config(
+        vocab_size=len(tok), n_embd=16, n_layer=2, n_head=2, n_positions=64, bos_token_id=eos,
+        eos_token_id=eos)).eval()
+    hf.save_pretrained(tmp_path)
+    tok.save_pretrained(tmp_path)
+    prompts = ["the cat sat on the mat", "a dog"]
+    got = TextGeneration.from_pretrained(tmp_path)(prompts, max_new_tokens=8,
+                                                   return_full_text=False)
+    rows = [tok(p)["input_ids"] for p in prompts]
+    width = max(map(len, rows))
+    ids = torch.tensor([[eos] * (width - len(r)) + r for r in rows])
+    mask = torch.tensor([[0] * (width - len(r)) + [1] * len(r) for r in rows])
+    out = hf.generate(ids, attention_mask=mask, max_new_tokens=8, do_sample=False,
+                      pad_token_id=eos)
+    expected = [tok.decode(r[width:], skip_special_tokens=True) for r in out.tolist()]
+    assert [g[0]["generated_text"] for g in got] == expected

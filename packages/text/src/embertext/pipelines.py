@@ -11,6 +11,7 @@ from ember.nn import functional as F
 
 from . import models
 from ._hub import cached_file
+from .collate import pad_batch
 from .tokenizers import Tokenizer
 
 __all__ = ["Pipeline", "SentenceEmbedding", "TextClassification", "FillMask", "TextGeneration"]
@@ -133,19 +134,35 @@ class FillMask(Pipeline):
 
 class TextGeneration(Pipeline):
     """[{"generated_text": prompt + continuation}] per prompt; keyword arguments go to
-    `model.generate` (max_new_tokens, do_sample, temperature, top_k, top_p, ...)."""
+    `model.generate` (max_new_tokens, do_sample, temperature, top_k, top_p, ...).
+
+    Prompts are run `batch_size` at a time, left-padded (a causal model continues from the last
+    position) with the pad token, or with the eos token when there is none (GPT-2), as
+    transformers does; the attention mask keeps the pads out."""
     task = "text-generation"
+
+    def __init__(self, model, tokenizer, batch_size=8, max_length=None):
+        super().__init__(model, tokenizer, max_length)
+        self.batch_size = batch_size
 
     def __call__(self, prompts, return_full_text=True, **generate_kwargs):
         single = isinstance(prompts, str)
+        prompts = [prompts] if single else list(prompts)
+        pad = self.tokenizer.pad_token_id
+        pad = self.tokenizer.eos_token_id if pad is None else pad
+        if pad is None and len(prompts) > 1 and self.batch_size > 1:
+            raise ValueError("TextGeneration: batching prompts needs a pad or eos token; "
+                             "set tokenizer.pad_token or pass batch_size=1")
+        generate_kwargs.setdefault("pad_token_id", pad)
         results = []
-        # one prompt at a time: no padding token needed (GPT-2 has none)
-        for prompt in [prompts] if single else prompts:
-            ids = self.tokenizer(prompt, return_tensors="ember")["input_ids"]
-            generate_kwargs.setdefault("pad_token_id", self.tokenizer.pad_token_id)
-            out = self.model.generate(ids, **generate_kwargs)[0].tolist()
-            new = self.tokenizer.decode(out[ids.shape[1]:], skip_special_tokens=True)
-            results.append([{"generated_text": prompt + new if return_full_text else new}])
+        for batch in _batches(prompts, self.batch_size):
+            encoded = self.tokenizer(batch)["input_ids"]
+            ids, _, mask = pad_batch(encoded, padding_value=0 if pad is None else pad,
+                                     padding_side="left")
+            out = self.model.generate(ids, attention_mask=mask, **generate_kwargs).tolist()
+            for prompt, row in zip(batch, out):
+                new = self.tokenizer.decode(row[ids.shape[1]:], skip_special_tokens=True)
+                results.append([{"generated_text": prompt + new if return_full_text else new}])
         return results[0] if single else results
 
 
