@@ -4,12 +4,32 @@ Each stage (train, validate, test) keeps its own epoch accumulators, so a valida
 middle of a training epoch leaves the training means intact. A metric logged with both
 `on_step` and `on_epoch` reaches the loggers as `<name>_step` and `<name>_epoch`; callbacks see
 `<name>` as its latest value (the step value during the epoch, the epoch value after it).
+
+As in Lightning, `callback_metrics`, `logged_metrics` and `progress_bar_metrics` hold 0-dim
+ember tensors (the default float dtype); the loggers receive plain floats.
 """
+import contextlib
 import math
 
 import ember
 
 _REDUCERS = {"mean": "mean", "avg": "mean", "sum": "sum", "max": "max", "min": "min"}
+
+# Hooks where Lightning refuses `self.log` (its _FxValidator entries set to None).
+NO_LOG = frozenset({
+    "lr_scheduler_step", "on_fit_start", "on_fit_end", "on_sanity_check_start",
+    "on_sanity_check_end", "on_train_end", "on_validation_end", "on_test_end",
+    "on_predict_start", "on_predict_end", "on_predict_epoch_start", "on_predict_epoch_end",
+    "on_before_batch_transfer", "transfer_batch_to_device", "on_after_batch_transfer",
+    "on_predict_batch_start", "on_predict_batch_end", "on_exception", "on_save_checkpoint",
+    "on_load_checkpoint", "setup", "teardown", "configure_model", "predict_step",
+    "configure_optimizers", "train_dataloader", "val_dataloader", "test_dataloader",
+    "predict_dataloader", "prepare_data", "on_validation_model_eval", "on_test_model_eval",
+    "on_validation_model_train", "on_test_model_train", "on_predict_model_eval"})
+
+
+def as_tensor(value):
+    return ember.tensor(float(value))
 
 
 def _as_float(name, value):
@@ -53,12 +73,25 @@ class MetricStore:
         self._epoch = {}  # stage -> {name: _Entry}
         self._pending_step = {}  # values logged on_step this batch, for the loggers
         self.stage, self.in_step, self.batch_size = "train", False, 1
+        self.fx = None  # the hook running now, when it is one that may not log
+
+    @contextlib.contextmanager
+    def inside(self, fx):
+        """Mark the code run inside as hook `fx` (so `self.log` there is checked)."""
+        previous, self.fx = self.fx, fx
+        try:
+            yield
+        finally:
+            self.fx = previous
 
     def begin(self, stage, in_step, batch_size=1):
         """Say where the next `self.log` calls come from (a step hook or an epoch hook)."""
         self.stage, self.in_step, self.batch_size = stage, in_step, batch_size
 
     def log(self, name, value, prog_bar, logger, on_step, on_epoch, reduce_fx, batch_size):
+        if self.fx in NO_LOG:
+            raise RuntimeError(f"You can't `self.log()` inside `{self.fx}` (logging {name!r}); "
+                               "log from a step or epoch hook, or write to the logger directly")
         train_step = self.stage == "train" and self.in_step
         on_step = train_step if on_step is None else on_step
         on_epoch = (not train_step) if on_epoch is None else on_epoch
@@ -85,6 +118,7 @@ class MetricStore:
             entry.sizes.append(self.batch_size if batch_size is None else batch_size)
 
     def _publish(self, name, full_name, value, entry):
+        value = as_tensor(value)
         self.callback_metrics[full_name] = value
         self.callback_metrics[name] = value
         if entry.prog_bar:
@@ -106,7 +140,6 @@ class MetricStore:
             self._publish(name, epoch_name, value, entry)
             if entry.logger:
                 for_logger[epoch_name] = value
-        self.logged_metrics.update(for_logger)
         return for_logger
 
     def drop_stage(self, stage):

@@ -10,7 +10,7 @@ import os
 import ember
 
 from . import _checkpoint
-from ._metrics import MetricStore
+from ._metrics import MetricStore, as_tensor
 from .callbacks import Callback, ModelCheckpoint, ModelSummary, Timer, TQDMProgressBar
 from .loggers import CSVLogger
 from .strategies import select_strategy
@@ -211,21 +211,22 @@ class Trainer:
         """Callbacks, then the module (and datamodule for data hooks), then the callbacks that
         monitor metrics, so those see what the module's hook logged."""
         module = self.lightning_module
-        for callback in self.callbacks:
-            if not callback._monitoring:
-                getattr(callback, name)(self, module, *args)
         result = None
-        if hasattr(module, name):
-            result = getattr(module, name)(*args)
-        for callback in self.callbacks:
-            if callback._monitoring:
-                getattr(callback, name)(self, module, *args)
+        with self._metrics.inside(name):
+            for callback in self.callbacks:
+                if not callback._monitoring:
+                    getattr(callback, name)(self, module, *args)
+            if hasattr(module, name):
+                result = getattr(module, name)(*args)
+            for callback in self.callbacks:
+                if callback._monitoring:
+                    getattr(callback, name)(self, module, *args)
         return result
 
     def _log_to_loggers(self, metrics, step):
         if not metrics:
             return
-        self._metrics.logged_metrics.update(metrics)
+        self._metrics.logged_metrics.update({k: as_tensor(v) for k, v in metrics.items()})
         for logger in self.loggers:
             logger.log_metrics(dict(metrics, epoch=self.current_epoch), step=step)
 
@@ -245,8 +246,9 @@ class Trainer:
             callback.setup(self, model, stage)
         if datamodule is not None:
             datamodule.setup(stage)
-        model.setup(stage)
-        model.configure_model()
+        with self._metrics.inside("setup"):
+            model.setup(stage)
+            model.configure_model()
         model.to(self.device)
         if self.dtype is ember.float64:
             model.double()
@@ -255,7 +257,8 @@ class Trainer:
         if given is not None:
             return _as_list(given)
         source = self.datamodule if self.datamodule is not None else self.lightning_module
-        return _as_list(getattr(source, f"{kind}_dataloader")())
+        with self._metrics.inside(f"{kind}_dataloader"):
+            return _as_list(getattr(source, f"{kind}_dataloader")())
 
     def _prepare_batch(self, batch, dataloader_idx=0):
         hooks = [h for h in (self.datamodule, self.lightning_module) if h is not None]
@@ -270,7 +273,8 @@ class Trainer:
         return batch
 
     def _configure_optimizers(self):
-        config = self.lightning_module.configure_optimizers()
+        with self._metrics.inside("configure_optimizers"):
+            config = self.lightning_module.configure_optimizers()
         optimizers, schedulers = [], []
         if isinstance(config, dict):
             optimizers, schedulers = [config["optimizer"]], _as_list(config.get("lr_scheduler"))

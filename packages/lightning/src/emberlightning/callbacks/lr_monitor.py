@@ -1,4 +1,5 @@
 """`LearningRateMonitor`: logs each optimizer's learning rate (and momentum if asked)."""
+from .._metrics import as_tensor
 from .callback import Callback
 
 
@@ -27,7 +28,7 @@ class LearningRateMonitor(Callback):
 
     def _log(self, trainer):
         values = self._values(trainer)
-        trainer.callback_metrics.update(values)
+        trainer.callback_metrics.update({k: as_tensor(v) for k, v in values.items()})
         for logger in trainer.loggers:
             logger.log_metrics(values, step=trainer.global_step)
 

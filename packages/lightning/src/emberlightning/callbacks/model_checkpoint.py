@@ -159,6 +159,8 @@ class ModelCheckpoint(Callback):
         def field(match):
             name, spec = match.group(1), match.group(2) or ""
             value = metrics.get(name, 0)
+            if hasattr(value, "item"):  # logged metrics are 0-dim tensors
+                value = value.item()
             text = format(value, spec[1:]) if spec else str(value)
             prefix = name + self.CHECKPOINT_EQUALS_CHAR if self.auto_insert_metric_name else ""
             return prefix + text

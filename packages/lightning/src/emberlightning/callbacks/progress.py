@@ -7,8 +7,7 @@ from .callback import Callback
 
 
 def _format_metrics(metrics):
-    return ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                     for k, v in metrics.items())
+    return ", ".join(f"{k}={float(v):.4g}" for k, v in metrics.items())
 
 
 class TQDMProgressBar(Callback):
