@@ -85,7 +85,11 @@ class LightningModule(ember.nn.Module):
         if len(args) == 1 and isinstance(args[0], dict):
             values = dict(args[0])
         else:
-            init_args = inspect.signature(type(self).__init__).parameters
+            # The arguments of the __init__ that called us (a subclass may have other ones).
+            init = next((c.__dict__["__init__"] for c in type(self).__mro__
+                         if getattr(c.__dict__.get("__init__"), "__code__", None)
+                         is frame.f_code), type(self).__init__)
+            init_args = inspect.signature(init).parameters
             names = args or [n for n in init_args if n not in _TRAINER_ARGS]
             values = {}
             for name in names:

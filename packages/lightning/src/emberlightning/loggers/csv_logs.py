@@ -3,7 +3,7 @@
 import csv
 import os
 
-from .logger import Logger
+from .logger import Logger, next_version
 
 
 def _yaml_scalar(value):
@@ -59,20 +59,13 @@ class CSVLogger(Logger):
     @property
     def version(self):
         if self._version is None:
-            self._version = self._next_version()
+            self._version = next_version(self.root_dir)
         return self._version
 
     @property
     def log_dir(self):
         version = self.version if isinstance(self.version, str) else f"version_{self.version}"
         return os.path.join(self.root_dir, version)
-
-    def _next_version(self):
-        if not os.path.isdir(self.root_dir):
-            return 0
-        found = [int(d[len("version_"):]) for d in os.listdir(self.root_dir)
-                 if d.startswith("version_") and d[len("version_"):].isdigit()]
-        return max(found) + 1 if found else 0
 
     def log_hyperparams(self, params):
         self.hparams.update(dict(params or {}))
