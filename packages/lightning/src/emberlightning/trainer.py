@@ -5,6 +5,7 @@ epoch, each batch through `_train_batch`. Everything optional (checkpoints, earl
 progress, summaries, learning-rate logging) is a callback reached through `_hook`.
 """
 import contextlib
+import itertools
 import os
 
 import ember
@@ -16,6 +17,7 @@ from .loggers import CSVLogger
 from .strategies import select_strategy
 
 
+_END = object()
 _PRECISIONS = {"32-true": ember.float32, "32": ember.float32, 32: ember.float32,
                "64-true": ember.float64, "64": ember.float64, 64: ember.float64}
 # Mixed precision: steps run under ember.autocast in this dtype; float16 also scales the loss.
@@ -404,8 +406,7 @@ class Trainer:
 
     def _has_validation(self):
         return bool(self.val_dataloaders) and self.limit_val_batches != 0 and \
-            hasattr(self.lightning_module, "validation_step") and \
-            self.check_val_every_n_epoch is not None
+            hasattr(self.lightning_module, "validation_step")
 
     def _val_at_epoch_end(self):
         return isinstance(self.val_check_interval, float) and self.val_check_interval == 1.0
@@ -433,14 +434,13 @@ class Trainer:
         self._epoch_start_rng = _checkpoint.rng_state()
         self._hook("on_train_epoch_start")
         iterator = iter(self.train_dataloader)
+        # A sampler draws its order with the first batch: fetch it on the epoch's RNG state.
+        first = next(iterator, _END)
         if skip_batches:
             _checkpoint.set_rng_state(resume_rng)
+        batches = iter(()) if first is _END else itertools.chain([first], iterator)
         total = self.num_training_batches
-        for batch_idx in range(total):
-            try:
-                batch = next(iterator)
-            except StopIteration:
-                break
+        for batch_idx, batch in zip(range(total), batches):
             if batch_idx < skip_batches:
                 continue
             self._batch_idx = batch_idx
