@@ -1,42 +1,16 @@
-"""The backward pass: walk the graph from the outputs in dependency order, summing gradients."""
-from .graph import Node
+"""The backward pass: walk the graph from the outputs in dependency order, summing gradients.
+
+Leaves are counted like nodes (PyTorch's AccumulateGrad): a leaf reached by several edges gets
+their gradients summed first, then its hooks run once and `.grad` is accumulated once.
+
+This loop runs once per node of every backward, so it is written for the interpreter: one record
+per node or leaf holding its pending-edge count and gradient sum (one dict lookup per edge),
+locals instead of attribute lookups, and no helper calls on the per-edge path.
+"""
+from itertools import repeat
+
 from .grad_mode import state as _grad_state
-
-
-def _dependencies(roots):
-    """How many edges point at each node reachable from `roots`."""
-    deps = {}
-    stack = [r for r in roots if r is not None]
-    for r in stack:
-        deps.setdefault(r, 0)
-    seen = set(map(id, stack))
-    while stack:
-        node = stack.pop()
-        for e in node.inputs:
-            if isinstance(e, Node):
-                deps[e] = deps.get(e, 0) + 1
-                if id(e) not in seen:
-                    seen.add(id(e))
-                    stack.append(e)
-    return deps
-
-
-def _accumulate_leaf(leaf, grad, create_graph):
-    if leaf._hooks:
-        for hook in leaf._hooks:
-            out = hook(grad)
-            if out is not None:
-                grad = out
-    if leaf.grad is None:
-        # A fresh tensor so later in-place accumulation never writes into a graph value.
-        leaf.grad = grad if create_graph else grad.detach()._own()
-    elif create_graph:
-        leaf.grad = leaf.grad + grad
-    else:
-        leaf.grad._data += grad._data
-    if leaf._post_accumulate_hooks:
-        for hook in leaf._post_accumulate_hooks:
-            hook(leaf)
+from .graph import Node
 
 
 def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, inputs=None):
@@ -45,82 +19,158 @@ def run_backward(outputs, grad_outputs, retain_graph=False, create_graph=False, 
     With `inputs` (the `autograd.grad` form) gradients are returned for those tensors and
     nothing is accumulated into `.grad`; otherwise leaves accumulate into `.grad`.
     """
-    from .._tensor import Tensor
-
-    capture = None
+    capture = results = None
     if inputs is not None:
-        capture = {}  # id(node or leaf) -> position in inputs
+        capture = {}  # id(node or leaf) -> positions in inputs
         for i, t in enumerate(inputs):
             key = t.grad_fn if t.grad_fn is not None else t
             capture.setdefault(id(key), []).append(i)
         results = [None] * len(inputs)
 
-    buffers = {}
-    leaf_grads = []
-    root_nodes = []
+    root_grads = {}
+    root_leaves = []
     for out, g in zip(outputs, grad_outputs):
         fn = out.grad_fn
         if fn is None:
             if not out.requires_grad:
                 raise RuntimeError("element 0 of tensors does not require grad and does not "
                                    "have a grad_fn")
-            leaf_grads.append((out, g))
+            root_leaves.append((out, g))
             continue
-        buffers[fn] = buffers[fn] + g if fn in buffers else g
-        root_nodes.append(fn)
+        root_grads[fn] = root_grads[fn] + g if fn in root_grads else g
 
-    deps = _dependencies(root_nodes)
+    nodes, leaves = _dependencies(root_grads)
     prev_mode = _grad_state.enabled
     _grad_state.enabled = create_graph
     try:
-        for leaf, g in leaf_grads:
-            _deliver_leaf(leaf, g, capture, results if capture is not None else None, create_graph)
-        ready = [n for n in dict.fromkeys(root_nodes) if deps[n] == 0]
+        for leaf, g in root_leaves:
+            rec = leaves.get(id(leaf))
+            if rec is None:
+                rec = leaves[id(leaf)] = [0, None, False]
+            _sum_leaf(rec, g, create_graph)
+            if rec[0] == 0:  # no edge reaches it: deliver now, the loop never will
+                _deliver(leaf, rec, capture, results, create_graph)
+        ready = [n for n in root_grads if nodes[n][0] == 0]
+        pop, push = ready.pop, ready.append
         while ready:
-            node = ready.pop()
-            grad = buffers.pop(node, None)
+            node = pop()
+            rec = nodes[node]
+            grad = rec[1]
+            rec[1] = None
             if grad is None:  # reached, but no gradient flows here: just release the edges
-                for e in node.inputs:
-                    if isinstance(e, Node):
-                        deps[e] -= 1
-                        if deps[e] == 0:
-                            ready.append(e)
-                continue
-            if node.pre_hooks:
-                for hook in node.pre_hooks:
-                    out = hook(grad)
-                    if out is not None:
-                        grad = out
-            if capture is not None and id(node) in capture:
-                for i in capture[id(node)]:
-                    results[i] = grad
-            grads = node.backward(grad)
-            if node.hooks:
-                for hook in node.hooks:
-                    hook(grads, (grad,))
-            if not retain_graph:
-                node.release()
+                grads = repeat(None)
+            else:
+                if node.pre_hooks:
+                    for hook in node.pre_hooks:
+                        out = hook(grad)
+                        if out is not None:
+                            grad = out
+                if capture is not None and id(node) in capture:
+                    for i in capture[id(node)]:
+                        results[i] = grad
+                grads = node.backward(grad)
+                if node.hooks:
+                    for hook in node.hooks:
+                        hook(grads, (grad,))
+                if not retain_graph:
+                    node.release()
             for e, g in zip(node.inputs, grads):
                 if e is None:
                     continue
-                if isinstance(e, Tensor):
+                if isinstance(e, Node):
+                    rec = nodes[e]
                     if g is not None:
-                        _deliver_leaf(e, g, capture, results if capture is not None else None,
-                                      create_graph)
+                        s = rec[1]
+                        rec[1] = g if s is None else s + g
+                    n = rec[0] - 1
+                    rec[0] = n
+                    if n == 0:
+                        push(e)
                     continue
-                if g is not None:
-                    buffers[e] = buffers[e] + g if e in buffers else g
-                deps[e] -= 1
-                if deps[e] == 0:
-                    ready.append(e)
+                rec = leaves[id(e)]
+                if g is not None and (capture is None or id(e) in capture):
+                    if create_graph or rec[1] is None or not rec[2]:
+                        _sum_leaf(rec, g, create_graph)
+                    else:  # the common repeat: add into the sum this pass already owns
+                        rec[1]._data += g._data
+                n = rec[0] - 1
+                rec[0] = n
+                if n == 0 and rec[1] is not None:
+                    _deliver(e, rec, capture, results, create_graph)
     finally:
         _grad_state.enabled = prev_mode
-    return results if capture is not None else None
+    return results
 
 
-def _deliver_leaf(leaf, grad, capture, results, create_graph):
-    if capture is None:
-        _accumulate_leaf(leaf, grad, create_graph)
+def _dependencies(root_grads):
+    """Records for every node and leaf reachable from the roots: [pending edges, gradient sum]
+    for nodes (keyed by node), [pending edges, gradient sum, sum is ours] for leaves (keyed by
+    id: a tensor's own hash is a Python method)."""
+    nodes = {n: [0, g] for n, g in root_grads.items()}
+    leaves = {}
+    stack = list(nodes)
+    while stack:
+        for e in stack.pop().inputs:
+            if e is None:
+                continue
+            if isinstance(e, Node):
+                rec = nodes.get(e)
+                if rec is None:
+                    nodes[e] = [1, None]
+                    stack.append(e)
+                else:
+                    rec[0] += 1
+            else:
+                rec = leaves.get(id(e))
+                if rec is None:
+                    leaves[id(e)] = [1, None, False]
+                else:
+                    rec[0] += 1
+    return nodes, leaves
+
+
+def _sum_leaf(rec, g, create_graph):
+    """Add `g` to a leaf's gradient sum. Without create_graph the second gradient starts a fresh
+    array of the engine's own, which later ones are added into in place (the first may be a
+    tensor that other edges also received)."""
+    s = rec[1]
+    if s is None:
+        rec[1] = g
+    elif create_graph:
+        rec[1] = s + g
+    elif rec[2]:
+        s._data += g._data
+    else:
+        total = s._data.copy()
+        total += g._data  # in place keeps the leaf's dtype, as accumulating into .grad does
+        from .._tensor import Tensor
+        rec[1] = Tensor._make(total)
+        rec[2] = True
+
+
+def _deliver(leaf, rec, capture, results, create_graph):
+    grad, owned = rec[1], rec[2]
+    rec[1] = None
+    if capture is not None:
+        for i in capture.get(id(leaf), ()):
+            results[i] = grad
         return
-    for i in capture.get(id(leaf), ()):
-        results[i] = grad if results[i] is None else results[i] + grad
+    if leaf._hooks:
+        for hook in leaf._hooks:
+            out = hook(grad)
+            if out is not None:
+                grad, owned = out, False
+    if leaf.grad is None:
+        if create_graph:
+            leaf.grad = grad
+        else:
+            # A tensor of its own, so later in-place accumulation never writes into a value
+            # the graph or a caller holds.
+            leaf.grad = grad if owned else grad.detach()._own()
+    elif create_graph:
+        leaf.grad = leaf.grad + grad
+    else:
+        leaf.grad._data += grad._data
+    if leaf._post_accumulate_hooks:
+        for hook in leaf._post_accumulate_hooks:
+            hook(leaf)

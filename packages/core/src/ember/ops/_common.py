@@ -31,9 +31,22 @@ def attach(out_array, node, inputs):
     if node is None:
         return _make(out_array)
     if len(inputs) == 2:
-        # Most ops have one or two inputs: spelt out, the edges cost no generator per op.
+        # Most ops have one or two inputs: spelt out (graph.edge inlined), the edges cost no
+        # generator or helper call per op.
         x, y = inputs
-        node.inputs = (_edge(x), _edge(y))
+        if isinstance(x, Tensor):
+            ex = x.grad_fn
+            if ex is None and x.requires_grad:
+                ex = x
+        else:
+            ex = None
+        if isinstance(y, Tensor):
+            ey = y.grad_fn
+            if ey is None and y.requires_grad:
+                ey = y
+        else:
+            ey = None
+        node.inputs = (ex, ey)
     elif len(inputs) == 1:
         node.inputs = (_edge(inputs[0]),)
     else:

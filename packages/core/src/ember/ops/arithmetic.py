@@ -2,10 +2,13 @@
 import numpy as np
 
 from .. import _dtypes
+from .._tensor import Tensor
 from ..amp.autocast_mode import cast_inputs, state as _amp
+from ..autograd.grad_mode import state as _grad_state
 from ..autograd.graph import Node
 from .inplace import make_inplace
-from ._common import attach, binary, grad_for, grad_for_meta, is_tensor, meta, requires_grad
+from ._common import (_make, attach, binary, grad_for, grad_for_meta, is_tensor, meta,
+                      requires_grad, sum_to_shape)
 
 
 class AddBackward0(Node):
@@ -13,11 +16,19 @@ class AddBackward0(Node):
     __slots__ = ("x_meta", "y_meta", "alpha")
 
     def backward(self, g):
+        # grad_for_meta's no-op case is checked inline: the usual add needs no reduction.
         gx = gy = None
         if self.inputs[0] is not None:
-            gx = grad_for_meta(g, *self.x_meta)
+            shape, dtype = self.x_meta
+            ga = g._data
+            gx = g if ga.shape == shape and ga.dtype == dtype else grad_for_meta(g, shape, dtype)
         if self.inputs[1] is not None:
-            gy = grad_for_meta(g if self.alpha == 1 else g * self.alpha, *self.y_meta)
+            alpha = self.alpha
+            gy = g if alpha == 1 else -g if alpha == -1 else g * alpha
+            shape, dtype = self.y_meta
+            ga = gy._data
+            if ga.shape != shape or ga.dtype != dtype:
+                gy = grad_for_meta(gy, shape, dtype)
         return gx, gy
 
 
@@ -29,11 +40,11 @@ def add(input, other, *, alpha=1):
     """`input + alpha * other`, broadcasting; `alpha` scales `other` as in PyTorch."""
     a, b = binary(input, other, "add")
     out = a + b if alpha == 1 else a + b * alpha
-    node = None
     if requires_grad(input, other):
         node = AddBackward0(None)
         node.x_meta, node.y_meta, node.alpha = meta(input), meta(other), alpha
-    return attach(out, node, (input, other))
+        return attach(out, node, (input, other))
+    return _make(out)
 
 
 def sub(input, other, *, alpha=1):
@@ -44,11 +55,11 @@ def sub(input, other, *, alpha=1):
                            "`logical_not()` operator instead.")
     a, b = binary(input, other, "sub")
     out = a - b if alpha == 1 else a - b * alpha
-    node = None
     if requires_grad(input, other):
         node = SubBackward0(None)
         node.x_meta, node.y_meta, node.alpha = meta(input), meta(other), -alpha
-    return attach(out, node, (input, other))
+        return attach(out, node, (input, other))
+    return _make(out)
 
 
 def rsub(input, other, *, alpha=1):
@@ -66,37 +77,60 @@ class MulBackward0(Node):
         x, y = self.x, self.y
         if self.saved:
             self.unpack()
+        if not _grad_state.enabled and _same_real_dtype(g, x, y):
+            # create_graph=False: the formula below on the raw arrays, without an op dispatch
+            # per product (the hottest backward of small-tensor graphs).
+            ga = g._data
+            gx = _reduced(ga * y._data, x) if self.inputs[0] is not None else None
+            gy = _reduced(ga * x._data, y) if self.inputs[1] is not None else None
+            return gx, gy
         gx = grad_for(g * _conj(y), x) if self.inputs[0] is not None else None
         gy = grad_for(g * _conj(x), y) if self.inputs[1] is not None else None
         return gx, gy
 
 
+def _same_real_dtype(g, x, y):
+    """Both factors tensors on one backend, all three of one real dtype: the raw-array product
+    needs no promotion, conjugation, cast or device move."""
+    if not (isinstance(x, Tensor) and isinstance(y, Tensor)):
+        return False
+    ga, xa, ya = g._data, x._data, y._data
+    dt = ga.dtype
+    return (xa.dtype == dt and ya.dtype == dt and dt.kind != "c"
+            and type(xa) is type(ga) and type(ya) is type(ga))
+
+
+def _reduced(arr, t):
+    """A raw gradient product as the gradient of `t` (summed over broadcast dimensions)."""
+    grad = _make(arr)
+    return grad if arr.shape == t._data.shape else sum_to_shape(grad, t._data.shape)
+
+
 def _conj(v):
-    if isinstance(v, complex):
-        return v.conjugate()
-    return v.conj() if is_tensor(v) and v.dtype.is_complex else v
+    if isinstance(v, Tensor):
+        return v.conj() if v._data.dtype.kind == "c" else v
+    return v.conjugate() if isinstance(v, complex) else v
 
 
 def _needed_by_product(x, y):
     """The tensors a product's gradient reads: each factor is needed only for the other's
     gradient, so `y.mul_(3)` on a non-leaf saves nothing that the in-place write invalidates."""
-    needed = []
-    if is_tensor(y) and is_tensor(x) and x.requires_grad:
-        needed.append(y)
-    if is_tensor(x) and is_tensor(y) and y.requires_grad:
-        needed.append(x)
-    return needed
+    if isinstance(x, Tensor) and isinstance(y, Tensor):
+        if x.requires_grad:
+            return (y, x) if y.requires_grad else (y,)
+        return (x,) if y.requires_grad else ()
+    return ()
 
 
 def mul(input, other):
     """Elementwise product, broadcasting."""
     a, b = binary(input, other, "mul")
-    node = None
     if requires_grad(input, other):
         node = MulBackward0(None)
         node.x, node.y = input, other
         node.save(*_needed_by_product(input, other))
-    return attach(a * b, node, (input, other))
+        return attach(a * b, node, (input, other))
+    return _make(a * b)
 
 
 class DivBackward0(Node):
@@ -158,8 +192,9 @@ def neg(input):
         raise RuntimeError("neg: Negation, the `-` operator, on a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or `logical_not()` "
                            "operator instead.")
-    node = NegBackward0(None) if requires_grad(input) else None
-    return attach(-input._data, node, (input,))
+    if requires_grad(input):
+        return attach(-input._data, NegBackward0(None), (input,))
+    return _make(-input._data)
 
 
 negative = neg
