@@ -103,8 +103,13 @@ def load_pretrained(cls, path_or_repo_id, revision, kwargs):
     if vocab_json is not None and merges is not None:
         prefix = options.pop("add_prefix_space", config.get("add_prefix_space", False))
         return cls.from_gpt2_files(vocab_json, merges, prefix, **options)
+    for name in ("spiece.model", "sentencepiece.bpe.model"):
+        model_file = find(name)
+        if model_file is not None:
+            return cls.from_sentencepiece(model_file, **options)
     raise OSError(f"Tokenizer.from_pretrained: {path_or_repo_id!r} has none of tokenizer.json, "
-                  "vocab.txt (BERT) or vocab.json + merges.txt (GPT-2)")
+                  "vocab.txt (BERT), vocab.json + merges.txt (GPT-2) or spiece.model / "
+                  "sentencepiece.bpe.model (SentencePiece)")
 
 
 def save_pretrained(tokenizer, save_directory):

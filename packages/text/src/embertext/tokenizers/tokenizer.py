@@ -95,7 +95,8 @@ class Tokenizer:
     @classmethod
     def from_pretrained(cls, path_or_repo_id, revision="main", **kwargs):
         """Load from a directory (or a Hugging Face repo id through `ember.hub`) holding
-        tokenizer.json, or vocab.txt (BERT), or vocab.json + merges.txt (GPT-2), with
+        tokenizer.json, or vocab.txt (BERT), or vocab.json + merges.txt (GPT-2), or a
+        SentencePiece spiece.model / sentencepiece.bpe.model (Unigram), with
         tokenizer_config.json / special_tokens_map.json. Keyword arguments override the config."""
         from .loading import load_pretrained
         return load_pretrained(cls, path_or_repo_id, revision, kwargs)
@@ -111,6 +112,13 @@ class Tokenizer:
         """A GPT-2 byte-level BPE tokenizer from `vocab.json` and `merges.txt`."""
         from .loading import load_gpt2_files
         return load_gpt2_files(cls, vocab_file, merges_file, add_prefix_space, kwargs)
+
+    @classmethod
+    def from_sentencepiece(cls, model_file, **kwargs):
+        """A Unigram tokenizer from a SentencePiece `.model` file (special tokens from the
+        file unless given; `tokenizer_class="T5Tokenizer"` appends T5's `</s>`)."""
+        from .sentencepiece import load_sentencepiece
+        return load_sentencepiece(cls, model_file, kwargs)
 
     def save_pretrained(self, save_directory):
         """Write tokenizer.json, tokenizer_config.json and special_tokens_map.json; returns
