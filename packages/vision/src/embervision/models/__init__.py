@@ -19,7 +19,7 @@ from .squeezenet import *  # noqa: F403
 from .swin_transformer import *  # noqa: F403
 from .vgg import *  # noqa: F403
 from .vision_transformer import *  # noqa: F403
-from . import segmentation  # noqa: E402  (registers its builders)
+from . import detection, segmentation  # noqa: E402  (registers their builders)
 
 # As in torchvision, the builder `alexnet` shadows the submodule of the same name here, so the
 # submodules' export lists are read from sys.modules.

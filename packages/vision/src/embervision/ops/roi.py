@@ -110,7 +110,7 @@ def roi_align(input, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1, a
     ph, pw = _pair(output_size)
     n, c, h, w = input.shape
     if len(rois) == 0:
-        return input.new_zeros((0, c, ph, pw))
+        return ember.zeros((0, c, ph, pw), dtype=input.dtype, device=input.device)
     if rois[:, 0].min() < 0 or rois[:, 0].max() >= n:
         raise ValueError(f"roi_align: box batch indices must be in [0, {n}), got "
                          f"{rois[:, 0].min():g}..{rois[:, 0].max():g}")
@@ -147,7 +147,7 @@ def roi_pool(input, boxes, output_size, spatial_scale=1.0):
     ph, pw = _pair(output_size)
     n, c, h, w = input.shape
     if len(rois) == 0:
-        return input.new_zeros((0, c, ph, pw))
+        return ember.zeros((0, c, ph, pw), dtype=input.dtype, device=input.device)
     x1, y1, x2, y2 = (_round(rois[:, i] * spatial_scale) for i in range(1, 5))
     h_lo, h_hi = _bin_edges(y1, y2, ph, h)
     w_lo, w_hi = _bin_edges(x1, x2, pw, w)
