@@ -368,3 +368,13 @@ def test_grad_fn_introspection():
     assert mul_fn.next_functions[0][0].name() == "AccumulateGrad"
     assert mul_fn.next_functions[0][0].variable is x
     assert x.is_leaf and not y.is_leaf
+
+
+def test_leaf_gradients_never_share_memory():
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    t = ember.tensor([1.0, 1.0], dtype=ember.float64)
+    (a + b).backward(t)
+    (a + b).backward(t)
+    np.testing.assert_allclose(a.grad.numpy(), [2, 2])
+    np.testing.assert_allclose(b.grad.numpy(), [2, 2])
+    np.testing.assert_allclose(t.numpy(), [1, 1])

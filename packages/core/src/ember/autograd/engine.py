@@ -149,6 +149,7 @@ def _sum_leaf(rec, g, create_graph):
 
 
 def _deliver(leaf, rec, capture, results, create_graph):
+    from .._tensor import Tensor
     grad, owned = rec[1], rec[2]
     rec[1] = None
     if capture is not None:
@@ -165,8 +166,9 @@ def _deliver(leaf, rec, capture, results, create_graph):
             leaf.grad = grad
         else:
             # A tensor of its own, so later in-place accumulation never writes into a value
-            # the graph or a caller holds.
-            leaf.grad = grad if owned else grad.detach()._own()
+            # the graph, another leaf or a caller holds (pass-through backward formulas such as
+            # addition hand the same array to several edges).
+            leaf.grad = grad if owned else Tensor._make(grad._data.copy())
     elif create_graph:
         leaf.grad = leaf.grad + grad
     else:
