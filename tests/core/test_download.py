@@ -3,6 +3,7 @@ import gzip
 import hashlib
 import io
 import os
+import pathlib
 import tarfile
 import zipfile
 
@@ -55,7 +56,7 @@ def test_checksums(tmp_path):
 def test_download_verifies_then_reuses(server, tmp_path, checksum):
     server.files["/d/f.bin"] = PAYLOAD
     path = download_url(server.url("/d/f.bin"), tmp_path, checksum=checksum)
-    assert path == os.path.join(tmp_path, "f.bin") and open(path, "rb").read() == PAYLOAD
+    assert path == os.path.join(tmp_path, "f.bin") and pathlib.Path(path).read_bytes() == PAYLOAD
     assert download_url(server.url("/d/f.bin"), tmp_path, checksum=checksum) == path
     assert server.requests == ["/d/f.bin"]  # the verified copy is reused
     assert os.listdir(tmp_path) == ["f.bin"]
@@ -76,7 +77,7 @@ def test_mirrors_in_order_then_url(server, tmp_path):
     url = server.url("/gone/f.bin")
     path = download_url(url, tmp_path, checksum=SHA256,
                         mirrors=[server.url("/first/"), server.url("/second/")])
-    assert open(path, "rb").read() == PAYLOAD
+    assert pathlib.Path(path).read_bytes() == PAYLOAD
     assert server.requests == ["/first/f.bin", "/second/f.bin"]
 
 
