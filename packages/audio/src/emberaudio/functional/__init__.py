@@ -8,9 +8,10 @@ from .resample import resample
 from .spectral import (DB_to_amplitude, amplitude_to_DB, create_dct, griffinlim,
                        inverse_spectrogram, linear_fbanks, melscale_fbanks, spectrogram)
 
-__all__ = ["DB_to_amplitude", "allpass_biquad", "amplitude_to_DB", "bandpass_biquad",
-           "bandreject_biquad", "biquad", "equalizer_biquad", "compute_deltas",
-           "create_dct", "detect_pitch_frequency", "gain", "griffinlim", "highpass_biquad", "inverse_spectrogram",
-           "lfilter", "linear_fbanks", "lowpass_biquad", "mask_along_axis", "mask_along_axis_iid",
-           "melscale_fbanks", "mu_law_decoding", "mu_law_encoding", "phase_vocoder",
-           "pitch_shift", "resample", "spectrogram", "vad"]
+__all__ = ["allpass_biquad", "amplitude_to_DB", "bandpass_biquad", "bandreject_biquad", "biquad",
+           "compute_deltas", "create_dct", "DB_to_amplitude", "detect_pitch_frequency",
+           "equalizer_biquad", "gain", "griffinlim", "highpass_biquad",
+           "inverse_spectrogram", "lfilter", "linear_fbanks", "lowpass_biquad",
+           "mask_along_axis", "mask_along_axis_iid", "melscale_fbanks",
+           "mu_law_decoding", "mu_law_encoding", "phase_vocoder", "pitch_shift",
+           "resample", "spectrogram", "vad"]

@@ -110,7 +110,10 @@ def phase_vocoder(complex_specgrams, rate, phase_advance):
     phase = phase - 2 * math.pi * ember.round(phase / (2 * math.pi)) + phase_advance
     phase = ember.cat([phase_0, phase[..., :-1]], -1)
     mag = alphas * norm_1 + (1 - alphas) * norm_0
-    out = ember.polar(mag, ember.cumsum(phase, -1))
+    # The accumulated phase reaches thousands of radians: sum in float64 (as torch's CPU
+    # cumsum does for float32) so float32 spectrograms keep their phase to ~1e-7 relative.
+    phase_acc = ember.cumsum(phase.to(ember.float64), -1).to(phase.dtype)
+    out = ember.polar(mag, phase_acc)
     return out.reshape(*shape[:-2], *out.shape[1:])
 
 

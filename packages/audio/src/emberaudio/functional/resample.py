@@ -7,7 +7,16 @@ import numpy as np
 import ember
 
 
+# Kernels have new * (2 * width + orig) taps: small for common rate pairs, but up to GBs for
+# coprime ones (pitch_shift's 20158 -> 16000). Only the small ones are kept.
+_CACHE_MAX_TAPS = 1 << 21
+
+
 @functools.lru_cache(maxsize=32)
+def _cached_sinc_kernel(*args):
+    return _sinc_kernel(*args)
+
+
 def _sinc_kernel(orig_freq, new_freq, lowpass_filter_width, rolloff, resampling_method, beta):
     """(new_freq, 1, 2 * width + orig_freq) float64 kernel and `width`, for reduced freqs."""
     if lowpass_filter_width <= 0:
@@ -38,9 +47,12 @@ def sinc_resample_kernel(orig_freq, new_freq, lowpass_filter_width=6, rolloff=0.
                          device=None):
     """The conv1d kernel (new, 1, taps) as a tensor, and its half-width, for reduced freqs."""
     gcd = math.gcd(int(orig_freq), int(new_freq))
-    kernel, width = _sinc_kernel(int(orig_freq) // gcd, int(new_freq) // gcd,
-                                 lowpass_filter_width, float(rolloff), resampling_method,
-                                 None if beta is None else float(beta))
+    orig, new = int(orig_freq) // gcd, int(new_freq) // gcd
+    args = (orig, new, lowpass_filter_width, float(rolloff), resampling_method,
+            None if beta is None else float(beta))
+    # The window spans about 2 * width / rolloff * orig / min(orig, new) + orig input taps.
+    taps = new * (orig + 2 * lowpass_filter_width * orig / (min(orig, new) * float(rolloff)))
+    kernel, width = (_cached_sinc_kernel if taps <= _CACHE_MAX_TAPS else _sinc_kernel)(*args)
     return ember.tensor(kernel, dtype=dtype or ember.float32, device=device), width
 
 

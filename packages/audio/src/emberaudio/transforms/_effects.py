@@ -28,13 +28,14 @@ class Vol(nn.Module):
 
 
 _FADE_IN = {
-    "linear": lambda f: f, "exponential": lambda f: 2.0 ** ((f - 1) * 5),
+    # torchaudio's exponential ramps: 2 ** (f - 1) * f in, 2 ** -f * (1 - f) out.
+    "linear": lambda f: f, "exponential": lambda f: 2.0 ** (f - 1) * f,
     "logarithmic": lambda f: ember.log10(0.1 + f) + 1,
     "quarter_sine": lambda f: ember.sin(f * math.pi / 2),
     "half_sine": lambda f: ember.sin(f * math.pi - math.pi / 2) / 2 + 0.5,
 }
 _FADE_OUT = {
-    "linear": lambda f: 1 - f, "exponential": lambda f: 2.0 ** (-f * 5),
+    "linear": lambda f: 1 - f, "exponential": lambda f: 2.0 ** (-f) * (1 - f),
     "logarithmic": lambda f: ember.log10(1.1 - f) + 1,
     "quarter_sine": lambda f: ember.sin(f * math.pi / 2 + math.pi / 2),
     "half_sine": lambda f: ember.sin(f * math.pi + math.pi / 2) / 2 + 0.5,
