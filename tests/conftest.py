@@ -3,6 +3,8 @@ import importlib.util
 
 import pytest
 
+from ember_testing import _cuda_available, devices
+
 _HAS_TORCH = importlib.util.find_spec("torch") is not None
 _HAS_TORCHVISION = importlib.util.find_spec("torchvision") is not None
 _HAS_TORCHAUDIO = importlib.util.find_spec("torchaudio") is not None
@@ -21,3 +23,14 @@ def pytest_collection_modifyitems(config, items):
         if "parity_audio" in item.keywords and not _HAS_TORCHAUDIO:
             item.add_marker(pytest.mark.skip(reason="parity_audio test: torchaudio is not "
                                                     "installed"))
+
+
+@pytest.fixture(params=["cpu", pytest.param("cuda", marks=pytest.mark.cuda)])
+def device(request):
+    """Each device a test should pass on: "cpu", and "cuda" (skipped without CuPy and a GPU, or
+    when `EMBER_TEST_DEVICES` leaves it out)."""
+    if request.param not in devices():
+        pytest.skip(f"device {request.param!r} is not in EMBER_TEST_DEVICES={devices()}")
+    if request.param == "cuda" and not _cuda_available():
+        pytest.skip("needs a CUDA device (CuPy and a GPU)")
+    return request.param
