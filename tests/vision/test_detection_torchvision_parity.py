@@ -124,3 +124,26 @@ def test_detections(models_and_images):
                                    rtol=1e-3, atol=1e-5)
         np.testing.assert_allclose(a["boxes"].numpy()[pairing], e["boxes"].numpy(), rtol=1e-3,
                                    atol=1e-2)
+
+
+def test_frozen_batchnorm_backbone(tmp_path):
+    """The published checkpoint's layout: FrozenBatchNorm2d buffers, no num_batches_tracked."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("torchvision")
+    from torchvision.models.detection.backbone_utils import resnet_fpn_backbone
+    torch.manual_seed(0)
+    reference = resnet_fpn_backbone(backbone_name="resnet50", weights=None).eval()
+    _perturb(torch, reference)
+    model = detection.resnet_fpn_backbone(backbone_name="resnet50", weights=None).eval()
+    _transfer(torch, reference, model, tmp_path)
+    assert list(model.state_dict()) == list(reference.state_dict())
+    x = np.random.default_rng(0).random((1, 3, 64, 96), dtype=np.float32)
+    with torch.no_grad():
+        expected = reference(torch.from_numpy(x))
+    with ember.no_grad():
+        actual = model(ember.tensor(x))
+    assert list(actual) == list(expected)
+    for key in expected:
+        e = expected[key].numpy()
+        np.testing.assert_allclose(actual[key].numpy(), e, rtol=1e-4,
+                                   atol=1e-4 * np.abs(e).max())
