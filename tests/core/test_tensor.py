@@ -84,6 +84,40 @@ def test_clone_detach_contiguous():
     assert x.contiguous() is x
 
 
+def test_creation_on_device(device):
+    made = [ember.zeros(2, 3, device=device), ember.ones(2, device=device),
+            ember.tensor([1.0, 2.0], device=device), ember.arange(3, device=device),
+            ember.full((2,), 1.5, device=device), ember.eye(2, device=device),
+            ember.empty(1, device=device), ember.linspace(0, 1, 3, device=device)]
+    made.append(ember.zeros_like(made[0]))
+    for t in made:
+        assert t.device.type == device and t.is_cuda == (device == "cuda"), t
+    assert ember.tensor([[1, 2]], device=device).tolist() == [[1, 2]]
+    assert ember.tensor([2.5], device=device).item() == 2.5
+
+
+def test_to_device_and_back_keeps_values_and_gradient(device):
+    x = ember.tensor([1.0, -2.0], requires_grad=True)
+    y = x.to(device)
+    assert y.device.type == device and (y is x) == (device == "cpu")
+    assert y.to(device) is y and y.cpu().tolist() == [1.0, -2.0]
+    (y.to(ember.float64) * 3).sum().backward()
+    assert x.grad.device.type == "cpu" and x.grad.dtype is ember.float32
+    assert x.grad.tolist() == [3.0, 3.0]
+
+
+def test_clone_and_contiguous_on_device(device):
+    x = ember.tensor([[1.0, 2.0], [3.0, 4.0]], device=device, requires_grad=True)
+    c = x.clone()
+    assert c.device == x.device and c.grad_fn.name() == "CloneBackward0"
+    (c * 3).sum().backward()
+    assert x.grad.device == x.device and x.grad.tolist() == [[3.0, 3.0], [3.0, 3.0]]
+    t = x.detach().t()
+    assert not t.is_contiguous() and t.stride() == (1, 2)
+    d = t.contiguous()
+    assert d.is_contiguous() and d.device == x.device and d.tolist() == [[1.0, 3.0], [2.0, 4.0]]
+
+
 def test_requires_grad_rules():
     with pytest.raises(RuntimeError, match="floating point"):
         ember.tensor([1, 2]).requires_grad_()
