@@ -164,3 +164,23 @@ def test_tensor_of_tensors_and_devices():
     copy = ember.tensor(t)
     assert copy.numpy() is not t.numpy()
     assert ember.tensor(t, dtype=ember.float64).dtype is ember.float64
+
+
+@pytest.mark.parametrize("name,args", [("new_zeros", ((2, 3),)), ("new_ones", (2, 3)),
+                                       ("new_empty", ((4,),)), ("new_full", ((2,), 7.0)),
+                                       ("new_tensor", ([1, 2],))])
+def test_new_factories_take_dtype_and_device_from_self(name, args):
+    base = ember.ones(1, dtype=ember.float64)
+    out = getattr(base, name)(*args)
+    assert out.dtype is ember.float64 and out.device == base.device and not out.requires_grad
+    assert getattr(base, name)(*args, dtype=ember.int32).dtype is ember.int32
+
+
+@pytest.mark.parity
+def test_new_factories_parity():
+    import torch
+    for name, args in [("new_zeros", ((2, 3),)), ("new_full", ((2,), 7.0)),
+                       ("new_tensor", ([1, 2],))]:
+        e = getattr(ember.ones(1, dtype=ember.float64), name)(*args)
+        t = getattr(torch.ones(1, dtype=torch.float64), name)(*args)
+        assert e.tolist() == t.tolist() and e.dtype.name == str(t.dtype)[6:]

@@ -256,4 +256,21 @@ def scalar_tensor(value, *, dtype=None, device=None, requires_grad=False):
                   requires_grad=requires_grad)
 
 
-METHODS = {}
+def _new(factory):
+    """`Tensor.new_<factory>`: a new tensor with this tensor's dtype and device by default."""
+    def method(self, *args, dtype=None, device=None, requires_grad=False, **kwargs):
+        return factory(*args, dtype=self.dtype if dtype is None else dtype,
+                       device=self.device if device is None else device,
+                       requires_grad=requires_grad, **kwargs)
+    method.__name__ = f"new_{factory.__name__}"
+    return method
+
+
+def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    """A copy of `data` with this tensor's dtype and device unless given."""
+    return tensor(data, dtype=self.dtype if dtype is None else dtype,
+                  device=self.device if device is None else device, requires_grad=requires_grad)
+
+
+METHODS = {"new_zeros": _new(zeros), "new_ones": _new(ones), "new_empty": _new(empty),
+           "new_full": _new(full), "new_tensor": new_tensor}
