@@ -19,15 +19,25 @@ python3 -c "import cupy, torch, numpy; print('cupy', cupy.__version__, 'torch', 
 python3 -c "import ember; print('ember sees CUDA:', ember.cuda.is_available())"
 
 status=0
-timeout 180 python3 -m pytest -q -rs --no-header -p no:cacheprovider \
+timeout 150 python3 -m pytest -q -rs --no-header -p no:cacheprovider \
     tests/core/test_cuda_api.py tests/core/test_cuda_kernels.py tests/core/test_autocast.py \
     tests/core/test_grad_scaler.py tests/core/test_cuda.py tests/core/test_cuda_ops.py \
     > "$OUT/gpu_tests.txt" 2>&1 || status=1
-tail -60 "$OUT/gpu_tests.txt"
+tail -40 "$OUT/gpu_tests.txt"
+
+# The core and nn suites on the GPU: the shared test helper runs every parity and gradcheck case
+# on each device in EMBER_TEST_DEVICES (compared with PyTorch on the CPU).
+EMBER_TEST_DEVICES=cuda timeout 200 python3 -m pytest tests/core -q -rs --no-header \
+    -p no:cacheprovider --maxfail=60 -k "parity or gradcheck or device or cuda" \
+    --deselect tests/core/test_distributed.py --deselect tests/core/test_ddp.py \
+    --deselect tests/core/test_dataloader_workers.py \
+    > "$OUT/gpu_core_suite.txt" 2>&1 || status=1
+grep -E "^(FAILED|ERROR)" "$OUT/gpu_core_suite.txt" | head -60
+tail -3 "$OUT/gpu_core_suite.txt"
 
 # Quick GPU benchmarks (1 warm-up + 3 timed steps), each bounded so that one slow row cannot eat
 # the budget; the table goes to stdout, JSON to $OUT.
-for spec in gpu_adam_100m:45 gpu_transformer:75 gpu_resnet50_train:100; do
+for spec in gpu_adam_100m:40 gpu_transformer:50 gpu_resnet50_train:70; do
     row="${spec%%:*}"
     timeout "${spec##*:}" python3 benchmarks/run.py --quick --only "$row" \
         --output "$OUT/bench_$row.json" > "$OUT/bench_$row.txt" 2>&1 \
