@@ -128,7 +128,7 @@ def test_dropout_between_layers_only_in_training():
     a, b = m(x)[0], m(x)[0]
     assert_close(a, b)
     m.train()
-    assert not np.allclose(m(x)[0].numpy(), a.numpy())
+    assert not np.allclose(m(x)[0].detach().numpy(), a.detach().numpy())
 
 
 CELLS = [("RNNCell", {"nonlinearity": "tanh"}), ("RNNCell", {"nonlinearity": "relu"}),
