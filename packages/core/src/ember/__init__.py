@@ -27,6 +27,7 @@ from .ops.rounding import *  # noqa: F401,F403
 from .ops.shape import *  # noqa: F401,F403
 from .ops.softmax import *  # noqa: F401,F403
 from .ops.sorting import *  # noqa: F401,F403
+from .ops.special import *  # noqa: F401,F403
 from .ops.spectral import *  # noqa: F401,F403
 from .ops.unary import *  # noqa: F401,F403
 from .random import *  # noqa: F401,F403

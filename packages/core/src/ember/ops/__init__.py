@@ -2,12 +2,13 @@
 it provides; `install_methods` attaches them so `x.exp()` and `ember.exp(x)` are one function."""
 from .._tensor import Tensor
 from . import (arithmetic, comparison, conversion, creation, cumulative, indexing, joining,
-               linalg_ops, reduction, reduction_stats, rounding, shape, softmax, sorting, spectral,
-               unary)
+               linalg_ops, reduction, reduction_stats, rounding, shape, softmax, sorting, special,
+               spectral, unary)
 from .. import random
 
 FAMILIES = [arithmetic, comparison, conversion, creation, cumulative, indexing, joining, linalg_ops,
-            reduction, reduction_stats, rounding, shape, softmax, sorting, spectral, unary, random]
+            reduction, reduction_stats, rounding, shape, softmax, sorting, special, spectral, unary,
+            random]
 
 
 def install_methods():

@@ -215,6 +215,39 @@ bitwise_or = _bitwise("bitwise_or", operator.or_)
 bitwise_xor = _bitwise("bitwise_xor", operator.xor)
 
 
+def _shift(name, left):
+    def op(input, other):
+        a, b = binary(input, other, name)
+        for v in (a, b):
+            if hasattr(v, "dtype") and v.dtype.kind not in "iu":
+                raise RuntimeError(f"{name}: not implemented for "
+                                   f"'{_dtypes.from_numpy_dtype(v.dtype).name}' tensors "
+                                   "(integer tensors only)")
+            if isinstance(v, (float, bool)):
+                raise RuntimeError(f"{name}: expected integer operands, got {v!r}")
+        xp = _module(a, b)
+        a, b = xp.asarray(a), xp.asarray(b)
+        dtype = a.dtype if a.ndim or not b.ndim else b.dtype
+        bits = xp.asarray(a.dtype.itemsize * 8)
+        # Shifting by the bit width or more is undefined in C; PyTorch gives 0 (or -1 for a
+        # right shift of a negative number), and so do we.
+        wide = (b >= bits) | (b < 0)
+        safe = xp.where(wide, 0, b).astype(a.dtype)
+        if left:
+            out = xp.where(wide, 0, xp.left_shift(a, safe))
+        else:
+            out = xp.where(wide, xp.where(a < 0, -1, 0), xp.right_shift(a, safe))
+        return attach(out.astype(dtype, copy=False), None, ())
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise {'left' if left else 'right'} shift of integer tensors."
+    return op
+
+
+bitwise_left_shift = _shift("bitwise_left_shift", True)
+bitwise_right_shift = _shift("bitwise_right_shift", False)
+
+
 def bitwise_not(input):
     """`~input`: logical not for bool tensors, two's-complement not for integers."""
     arr = input._data
@@ -254,6 +287,14 @@ isposinf = _predicate("isposinf", _real_predicate("isposinf", lambda xp, a: a ==
                       False, "True where the value is +inf.")
 isneginf = _predicate("isneginf", _real_predicate("isneginf", lambda xp, a: a == -xp.inf),
                       False, "True where the value is -inf.")
+
+
+def isreal(input):
+    """True where the imaginary part is 0 (everywhere, for real tensors)."""
+    arr = input._data
+    if arr.dtype.kind != "c":
+        return attach(array_module_of(arr).ones(arr.shape, dtype=bool), None, ())
+    return attach(arr.imag == 0, None, ())
 
 
 def signbit(input):
@@ -310,12 +351,14 @@ def _reflected(fn):
     return method
 
 
-_OPERATORS = {"__and__": bitwise_and, "__or__": bitwise_or, "__xor__": bitwise_xor}
+_OPERATORS = {"__and__": bitwise_and, "__or__": bitwise_or, "__xor__": bitwise_xor,
+              "__lshift__": bitwise_left_shift, "__rshift__": bitwise_right_shift}
 
 __all__ = [
     "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
     "not_equal", "where", "maximum", "minimum", "fmax", "fmin", "logical_and", "logical_or",
     "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
+    "bitwise_left_shift", "bitwise_right_shift", "isreal",
     "isnan", "isinf", "isfinite", "isposinf", "isneginf", "signbit", "isclose", "allclose",
     "equal",
 ]
@@ -325,11 +368,13 @@ METHODS.update({
     "__le__": _operator(le), "__gt__": _operator(gt), "__ge__": _operator(ge),
     "__invert__": bitwise_not, **_OPERATORS,
     "__rand__": _reflected(bitwise_and), "__ror__": _reflected(bitwise_or),
-    "__rxor__": _reflected(bitwise_xor),
+    "__rxor__": _reflected(bitwise_xor), "__rlshift__": _reflected(bitwise_left_shift),
+    "__rrshift__": _reflected(bitwise_right_shift),
 })
 for _name in ("eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less",
               "less_equal", "not_equal", "logical_and", "logical_or", "logical_xor",
-              "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not"):
+              "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
+              "bitwise_left_shift", "bitwise_right_shift"):
     METHODS[f"{_name}_"] = make_inplace(globals()[_name], f"{_name}_")
 for _dunder, _fn in _OPERATORS.items():
     _inplace = _dunder.replace("__", "__i", 1)

@@ -8,6 +8,7 @@ from .._tensor import Tensor
 from ..autograd.graph import Node
 from ._common import attach, binary, check_same_device, grad_for, is_tensor, requires_grad
 from .arithmetic import add, pow
+from .reduction import return_type
 
 
 def _tensor_arg(input, op):
@@ -281,3 +282,152 @@ hypot = _two_operand("hypot", lambda xp, a, b: xp.hypot(a, b), _hypot_derivative
 xlogy = _two_operand("xlogy", _xlogy, _xlogy_derivatives, "XlogyBackward0",
                      doc="input * log(other), 0 where input is 0 (unless other is NaN).")
 
+
+
+def _float_operands(name, fn):
+    """`fn` for floating tensors only: PyTorch has no integer kernel for these."""
+    def op(input, other):
+        for v in (input, other):
+            if is_tensor(v) and v._data.dtype.kind in "biu":
+                raise RuntimeError(f"{name}: not implemented for '{v.dtype.name}' tensors "
+                                   "(floating-point tensors only)")
+        return fn(input, other)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = fn.__doc__
+    return op
+
+
+def _logaddexp_derivatives(base_pow):
+    def derivatives(g, x, y, need_x, need_y):
+        # d/dx log(b^x + b^y) = 1 / (1 + b^(y - x)); the same with x, y swapped.
+        return (g / (1 + base_pow(y - x)) if need_x else None,
+                g / (1 + base_pow(x - y)) if need_y else None)
+    return derivatives
+
+
+def _logaddexp(xp, a, b):
+    m = xp.maximum(a, b)
+    # Equal infinities (inf, inf) would give inf - inf = NaN in the correction term.
+    d = xp.where(a == b, 0, -xp.abs(a - b))
+    return m + xp.log1p(xp.exp(d))
+
+
+def _logaddexp2(xp, a, b):
+    m = xp.maximum(a, b)
+    d = xp.where(a == b, 0, -xp.abs(a - b))
+    return m + xp.log1p(xp.exp2(d)) / np.log(2)
+
+
+def _exp(t):
+    from .unary import exp
+    return exp(t)
+
+
+def _exp2(t):
+    from .unary import exp2
+    return exp2(t)
+
+
+logaddexp = _float_operands("logaddexp", _two_operand(
+    "logaddexp", _logaddexp, _logaddexp_derivatives(_exp), "LogaddexpBackward0", scalars=False,
+    doc="log(exp(input) + exp(other)) without overflow."))
+logaddexp2 = _float_operands("logaddexp2", _two_operand(
+    "logaddexp2", _logaddexp2, _logaddexp_derivatives(_exp2), "Logaddexp2Backward0",
+    scalars=False, doc="log2(2**input + 2**other) without overflow."))
+
+
+def _copysign_derivatives(g, x, y, need_x, need_y):
+    from .comparison import where
+    gx = None
+    if need_x:
+        # d/dx copysign(x, y) = sign(x) sign(y), i.e. result / x; 0 where x is 0.
+        gx = where(x == 0, 0.0, g * (copysign(x, y) / where(x == 0, 1.0, x)))
+    return gx, (g * 0 if need_y else None)
+
+
+copysign = _two_operand("copysign", lambda xp, a, b: xp.copysign(a, b), _copysign_derivatives,
+                        "CopysignBackward0", doc="|input| with the sign of other (floating).")
+
+
+def _no_derivative(name):
+    def derivatives(g, x, y, need_x, need_y):
+        raise RuntimeError(f"the derivative for '{name}' is not implemented (as in PyTorch)")
+    return derivatives
+
+
+def heaviside(input, values):
+    """0 where input < 0, 1 where input > 0, `values` where input == 0."""
+    _tensor_arg(input, "heaviside")
+    _tensor_arg(values, "heaviside")
+    if input.dtype != values.dtype:
+        raise RuntimeError(f"heaviside is not yet implemented for tensors with different dtypes "
+                           f"({input.dtype.name} and {values.dtype.name})")
+    a, b = input._data, values._data
+    if a.dtype.kind == "c":
+        raise RuntimeError("heaviside is not yet implemented for complex tensors.")
+    xp = array_module_of(a)
+    out = xp.where(a == 0, b, (a > 0).astype(a.dtype))
+    out = xp.where(a != a, a, out)  # NaN stays NaN
+    node = None
+    if requires_grad(input, values):
+        node = _HeavisideBackward0(None)
+    return attach(out.astype(a.dtype, copy=False), node, (input, values))
+
+
+class _HeavisideBackward0(Node):
+    __slots__ = ()
+
+    def backward(self, g):
+        _no_derivative("heaviside")(g, None, None, True, True)
+
+
+nextafter = _two_operand("nextafter", lambda xp, a, b: xp.nextafter(a, b),
+                         _no_derivative("nextafter"), "NextafterBackward0", scalars=False,
+                         doc="The next representable value after input toward other.")
+
+
+def ldexp(input, other):
+    """input * 2 ** other, in a floating dtype."""
+    from .unary import exp2
+    if is_tensor(other) and other._data.dtype.kind in "biu":
+        other = other.to(_dtypes.get_default_dtype())
+    if is_tensor(input) and input._data.dtype.kind in "biu":
+        input = input.to(_dtypes.get_default_dtype())
+    return input * exp2(other) if is_tensor(other) else input * 2.0 ** other
+
+
+_FREXP = return_type("frexp", ("mantissa", "exponent"))
+
+
+def frexp(input):
+    """(mantissa, exponent) with input = mantissa * 2 ** exponent, |mantissa| in [0.5, 1);
+    exponent is int32."""
+    arr = _tensor_arg(input, "frexp")
+    if arr.dtype.kind not in "f":
+        raise RuntimeError(f"torch.frexp() only supports floating-point dtypes (got "
+                           f"{input.dtype.name})")
+    mantissa, exponent = array_module_of(arr).frexp(arr)
+    return _FREXP(Tensor._make(mantissa), Tensor._make(exponent.astype("int32")))
+
+
+def _integral_operands(name, compute):
+    def op(input, other):
+        a, b = binary(input, other, name)
+        for v in (a, b):
+            if hasattr(v, "dtype") and v.dtype.kind not in "iu":
+                raise RuntimeError(f"{name}: not implemented for "
+                                   f"'{_dtypes.from_numpy_dtype(v.dtype).name}' tensors "
+                                   "(integer tensors only)")
+            if isinstance(v, (float, bool)):
+                raise RuntimeError(f"{name}: expected integer operands, got {v!r}")
+        xp = array_module_of(a if _is_array(a) else b)
+        return attach(compute(xp, a, b), None, ())
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Elementwise `{name}` of integer tensors (non-negative result), broadcasting."
+    return op
+
+
+gcd = _integral_operands("gcd", lambda xp, a, b: xp.gcd(a, b))
+lcm = _integral_operands("lcm", lambda xp, a, b: xp.lcm(a, b))

@@ -14,7 +14,8 @@ from ._common import attach, requires_grad
 from ._special import erf_array, erfc_array, erfinv_array
 from .inplace import make_inplace
 from .pointwise import (_real_only, _tensor_arg, addcdiv, addcmul, atan2, clamp,
-                        clamp_max, clamp_min, float_power, hypot, lerp, xlogy)
+                        clamp_max, clamp_min, copysign, float_power, frexp, gcd, heaviside,
+                        hypot, lcm, ldexp, lerp, logaddexp, logaddexp2, nextafter, xlogy)
 
 
 def _floating(arr):
@@ -152,6 +153,29 @@ relu = _pointwise("relu", lambda xp, a: xp.maximum(a, 0), lambda g, x: g * (x > 
 abs = _pointwise("abs", lambda xp, a: xp.abs(a), lambda g, x: g * sgn(x.conj()),
                  floating=False, quiet=False, check=_no_bool,
                  doc="|x| (a real tensor for complex x).")
+
+
+_DEG_TO_RAD = math.pi / 180
+deg2rad = _pointwise("deg2rad", lambda xp, a: a * _DEG_TO_RAD, lambda g, x: g * _DEG_TO_RAD,
+                     check=_real_only, doc="Degrees to radians.")
+rad2deg = _pointwise("rad2deg", lambda xp, a: a / _DEG_TO_RAD, lambda g, x: g / _DEG_TO_RAD,
+                     check=_real_only, doc="Radians to degrees.")
+
+
+def _sinc(xp, a):
+    px = math.pi * xp.where(a == 0, 1, a)
+    return xp.where(a == 0, 1, xp.sin(px) / px).astype(a.dtype, copy=False)
+
+
+def _sinc_derivative(g, x):
+    from .comparison import where
+    # (cos(pi x) - sinc(x)) / x, which tends to 0 at x = 0; x is replaced there so that the
+    # unused branch stays finite (a NaN would leak through where's gradient).
+    safe = where(x == 0, 1.0, x)
+    return where(x == 0, 0.0, g * ((cos(math.pi * safe) - sinc(safe)) / safe))
+
+
+sinc = _pointwise("sinc", _sinc, _sinc_derivative, doc="sin(pi x) / (pi x), 1 at 0.")
 
 
 def _sign_check(arr, op):
@@ -412,10 +436,14 @@ _INPLACE = {
     "ceil": ceil, "round": round, "trunc": trunc, "fix": trunc, "frac": frac, "clamp": clamp,
     "clip": clamp, "clamp_min": clamp_min, "clamp_max": clamp_max, "nan_to_num": nan_to_num,
     "lerp": lerp, "addcmul": addcmul, "addcdiv": addcdiv, "float_power": float_power,
-    "atan2": atan2, "arctan2": atan2, "hypot": hypot, "xlogy": xlogy,
+    "atan2": atan2, "arctan2": atan2, "hypot": hypot, "xlogy": xlogy, "deg2rad": deg2rad,
+    "rad2deg": rad2deg, "sinc": sinc, "copysign": copysign, "heaviside": heaviside,
+    "nextafter": nextafter, "ldexp": ldexp, "gcd": gcd, "lcm": lcm,
 }
-__all__ = sorted(set(_INPLACE) | {"conj", "real", "imag", "angle", "positive"})
+__all__ = sorted(set(_INPLACE) | {"conj", "real", "imag", "angle", "positive", "frexp",
+                                  "logaddexp", "logaddexp2"})
 # `x.real` and `x.imag` are attributes in PyTorch, not methods.
 METHODS = dict(_INPLACE, conj=conj, real=property(real), imag=property(imag), angle=angle,
-               positive=positive, __abs__=abs, __pos__=positive)
+               positive=positive, __abs__=abs, __pos__=positive, frexp=frexp,
+               logaddexp=logaddexp, logaddexp2=logaddexp2)
 METHODS.update({f"{name}_": make_inplace(fn, f"{name}_") for name, fn in _INPLACE.items()})
