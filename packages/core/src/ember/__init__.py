@@ -16,6 +16,7 @@ from .ops.creation import (arange, as_tensor, empty, empty_like, eye, from_dlpac
 from .ops.reduction import mean, sum
 from .ops.shape import reshape
 # Each op family lists its public functions in __all__; they become `ember.<name>`.
+from .ops.attributes import *  # noqa: F401,F403
 from .ops.comparison import *  # noqa: F401,F403
 from .ops.indexing import *  # noqa: F401,F403
 from .ops.joining import *  # noqa: F401,F403
@@ -30,6 +31,7 @@ from .ops.sorting import *  # noqa: F401,F403
 from .ops.special import *  # noqa: F401,F403
 from .ops.spectral import *  # noqa: F401,F403
 from .ops.unary import *  # noqa: F401,F403
+from .ops.view_scatter import *  # noqa: F401,F403
 from .random import *  # noqa: F401,F403
 from .serialization import *  # noqa: F401,F403
 from . import distributed, fft, hub, linalg, nn, optim, safetensors, utils

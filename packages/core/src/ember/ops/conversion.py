@@ -120,9 +120,36 @@ def type(self, dtype=None, non_blocking=False):
     return to(self, dtype)
 
 
+def _python_map(self, fn, arrays, op):
+    """Write `fn(*elements)` into each element of `self` (CPU only, as in PyTorch)."""
+    from .inplace import check_inplace_allowed, check_writable
+    if not self.is_cpu:
+        raise TypeError(f"{op}: is only implemented on CPU tensors (got a tensor on "
+                        f"{self.device})")
+    check_inplace_allowed(self, op)
+    check_writable(self, op)
+    out = self._data
+    values = [fn(*args) for args in zip(*(a.ravel().tolist() for a in arrays))]
+    out[...] = np.asarray(values, dtype=out.dtype).reshape(out.shape)
+    self._vc[0] += 1
+    return self
+
+
+def apply_(self, callable):
+    """Replace each element x by `callable(x)` (a Python function; CPU only, slow)."""
+    return _python_map(self, callable, [self._data], "apply_")
+
+
+def map_(self, tensor, callable):
+    """Replace each element x by `callable(x, y)`, y the matching element of `tensor`
+    (broadcast to self's shape; CPU only, slow)."""
+    other = np.broadcast_to(tensor._cpu_array(), self._data.shape)
+    return _python_map(self, callable, [self._data, other], "map_")
+
+
 METHODS = {
-    "to": to, "cpu": cpu, "cuda": cuda, "type_as": type_as, "clone": clone,
-    "contiguous": contiguous, "type": type,
+    "apply_": apply_, "map_": map_, "to": to, "cpu": cpu, "cuda": cuda, "type_as": type_as,
+    "clone": clone, "contiguous": contiguous, "type": type,
     "float": _caster(_dtypes.float32), "double": _caster(_dtypes.float64),
     "half": _caster(_dtypes.float16), "bfloat16": _caster(_dtypes.bfloat16),
     "long": _caster(_dtypes.int64), "int": _caster(_dtypes.int32),
