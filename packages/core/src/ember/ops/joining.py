@@ -1,5 +1,6 @@
 """Joining, splitting and repeating: cat/stack (+ h/v/d/column_stack), split/chunk/tensor_split/
-unbind (views), repeat/tile/repeat_interleave."""
+unbind/h/v/dsplit (views), meshgrid/cartesian_prod/combinations, block_diag/diagflat,
+repeat/tile/repeat_interleave."""
 import numbers
 
 from .. import _dtypes
@@ -146,6 +147,42 @@ def split(tensor, split_size_or_sections, dim=0):
     return _pieces(tensor, d, sizes)
 
 
+def split_with_sizes(input, split_sizes, dim=0):
+    """Views of the listed sizes along `dim` (they must add up to the dim's size)."""
+    return split(input, list(split_sizes), dim)
+
+
+def _directional_split(name, dim_of, min_ndim):
+    def op(input, indices_or_sections):
+        if input.ndim < min_ndim:
+            raise RuntimeError(f"torch.{name} requires a tensor with at least {min_ndim} "
+                               f"dimension, but got a tensor with {input.ndim} dimensions!")
+        d = dim_of(input)
+        if isinstance(indices_or_sections, numbers.Integral):
+            n, k = input.shape[d], int(indices_or_sections)
+            if k <= 0 or n % k:
+                raise RuntimeError(f"torch.{name} attempted to split along dimension {d}, but "
+                                   f"the size of the dimension {n} is not divisible by the "
+                                   f"split_size {k}!")
+        return tensor_split(input, indices_or_sections, d)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"`tensor_split` along dim {'0 or 1' if name == 'hsplit' else min_ndim - 1}, " \
+                 "with sections that must divide the dim evenly."
+    return op
+
+
+hsplit = _directional_split("hsplit", lambda t: 0 if t.ndim == 1 else 1, 1)
+vsplit = _directional_split("vsplit", lambda t: 0, 2)
+dsplit = _directional_split("dsplit", lambda t: 2, 3)
+
+
+def narrow_copy(input, dim, start, length):
+    """`narrow` as a new tensor rather than a view."""
+    from .conversion import clone
+    return clone(narrow(input, dim, start, length))
+
+
 def chunk(input, chunks, dim=0):
     """At most `chunks` views of equal size (the last may be smaller) along `dim`."""
     if chunks <= 0:
@@ -180,6 +217,97 @@ def unbind(input, dim=0):
     """Every slice along `dim`, with that dim removed (views)."""
     d = _dim(dim, input.ndim, "unbind")
     return tuple(select(input, d, i) for i in range(input.shape[d]))
+
+
+# ----------------------------------------------------------------------------- grids, blocks
+def meshgrid(*tensors, indexing="ij"):
+    """Coordinate grids from 1-D tensors (expanded views): "ij" indexing puts tensors[i] along
+    dim i, "xy" swaps the first two dims (NumPy's default). PyTorch's default is "ij"."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    tensors = _tensor_list(tensors, "meshgrid")
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but "
+                           f"received: {indexing}")
+    for t in tensors:
+        if t.dtype != tensors[0].dtype:
+            raise RuntimeError(f"meshgrid expects all tensors to have the same dtype (got "
+                               f"{tensors[0].dtype.name} and {t.dtype.name})")
+        if t.ndim > 1:
+            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list "
+                               f"but got a tensor of shape {list(t.shape)}")
+    swap = indexing == "xy" and len(tensors) >= 2
+    order = list(tensors)
+    if swap:
+        order[0], order[1] = order[1], order[0]
+    shape = [t.numel() for t in order]
+    grids = []
+    for i, t in enumerate(order):
+        view = [1] * len(order)
+        view[i] = -1
+        grids.append(reshape(t, view).expand(shape))
+    if swap:
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
+
+
+def cartesian_prod(*tensors):
+    """All tuples of one element from each 1-D tensor, as rows (itertools.product order)."""
+    tensors = _tensor_list(tensors, "cartesian_prod")
+    if len(tensors) == 1:
+        return tensors[0]
+    grids = meshgrid(*tensors, indexing="ij")
+    return stack([g.reshape(-1) for g in grids], 1)
+
+
+def combinations(input, r=2, with_replacement=False):
+    """All length-`r` combinations of the elements of a 1-D tensor, as rows."""
+    import itertools
+
+    from .creation import empty, tensor
+    from .indexing import index_select
+    if input.ndim != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(input.shape)}")
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if r == 0:
+        return empty(0, dtype=input.dtype, device=input.device)
+    pick = itertools.combinations_with_replacement if with_replacement else \
+        itertools.combinations
+    rows = list(pick(range(input.shape[0]), r))
+    if not rows:
+        return empty(0, r, dtype=input.dtype, device=input.device)
+    idx = tensor(rows, dtype=_dtypes.int64, device=input.device)
+    return index_select(input, 0, idx.reshape(-1)).reshape(len(rows), r)
+
+
+def block_diag(*tensors):
+    """The tensors (0-D, 1-D as a row, or 2-D) along the diagonal of one matrix, zeros elsewhere."""
+    from .creation import zeros
+    if not tensors:
+        return zeros(1, 0)
+    tensors = _tensor_list(tensors, "block_diag")
+    mats = []
+    for i, t in enumerate(tensors):
+        if t.ndim > 2:
+            raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer "
+                               f"dimensions. Input {i} has {t.ndim} dimensions")
+        mats.append(reshape(t, (1, -1) if t.ndim == 1 else (1, 1)) if t.ndim < 2 else t)
+    dt = _dtypes.result_type(*mats)
+    width = sum(m.shape[1] for m in mats)
+    rows, col = [], 0
+    for m in mats:
+        h, w = m.shape
+        z = dict(dtype=dt, device=m.device)
+        rows.append(cat([zeros(h, col, **z), m.to(dt), zeros(h, width - col - w, **z)], 1))
+        col += w
+    return cat(rows, 0)
+
+
+def diagflat(input, offset=0):
+    """The flattened input on the `offset`-th diagonal of a square matrix."""
+    from .shape import diag
+    return diag(reshape(input, -1), offset)
 
 
 # ----------------------------------------------------------------------------- repeating
@@ -240,6 +368,9 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
 
 __all__ = ["cat", "concat", "concatenate", "stack", "hstack", "vstack", "row_stack", "dstack",
            "column_stack", "split", "chunk", "tensor_split", "unbind", "tile",
-           "repeat_interleave"]
+           "repeat_interleave", "split_with_sizes", "hsplit", "vsplit", "dsplit", "narrow_copy",
+           "meshgrid", "cartesian_prod", "combinations", "block_diag", "diagflat"]
 METHODS = {"split": split, "chunk": chunk, "tensor_split": tensor_split, "unbind": unbind,
-           "repeat": repeat, "tile": tile, "repeat_interleave": repeat_interleave}
+           "repeat": repeat, "tile": tile, "repeat_interleave": repeat_interleave,
+           "split_with_sizes": split_with_sizes, "hsplit": hsplit, "vsplit": vsplit,
+           "dsplit": dsplit, "narrow_copy": narrow_copy, "diagflat": diagflat}
