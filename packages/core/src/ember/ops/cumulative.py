@@ -1,4 +1,4 @@
-"""Running reductions along one dim: cumsum, cumprod, cummax, cummin, logcumsumexp."""
+"""Running reductions along one dim: cumsum, cumprod, cummax, cummin, logcumsumexp; diff."""
 import numpy as np
 
 from .. import _dtypes
@@ -195,7 +195,28 @@ def logcumsumexp(input, dim):
     return attach(out, node, (input,))
 
 
-__all__ = ["cumsum", "cumprod", "cummax", "cummin", "logcumsumexp"]
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """The n-th forward difference along `dim` (`!=` for bool tensors), after joining
+    `prepend` and `append` to `input` along that dim."""
+    from .joining import cat
+    from .shape import narrow
+    if input.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    d = _dim(dim, input.ndim, "diff")
+    parts = [t for t in (prepend, input, append) if t is not None]
+    out = cat(parts, d) if len(parts) > 1 else input
+    for _ in range(n):
+        length = out.shape[d]
+        if length == 0:
+            break
+        later, earlier = narrow(out, d, 1, length - 1), narrow(out, d, 0, length - 1)
+        out = later != earlier if out.dtype is _dtypes.bool_ else later - earlier
+    return out
+
+
+__all__ = ["cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "diff"]
 METHODS = {name: globals()[name] for name in __all__}
 METHODS.update({"cumsum_": make_inplace(cumsum, "cumsum_"),
                 "cumprod_": make_inplace(cumprod, "cumprod_")})

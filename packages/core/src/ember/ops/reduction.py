@@ -527,6 +527,26 @@ def count_nonzero(input, dim=None):
     return Tensor._make((arr != 0).sum(axis=axes_of(dims, arr.ndim), dtype=np.int64))
 
 
+def sum_to_size(input, *size):
+    """Sum `input` down to `size`, which must broadcast to input's shape (the inverse of
+    expand)."""
+    from .._tensor import Size
+    from ._common import sum_to_shape
+    shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (list, tuple)) else size
+    shape = tuple(int(s) for s in shape)
+    own = input._data.shape
+    lead = len(own) - len(shape)
+    # (`any` and `max` here are the reductions above, hence the loop.)
+    bad = lead < 0
+    for s, o in zip(shape, own[lead:] if lead >= 0 else ()):
+        bad = bad or (s != 1 and s != o)
+    if bad:
+        raise RuntimeError(f"sum_to_size: size {list(shape)} is not expandable to size "
+                           f"{list(own)}")
+    return sum_to_shape(input, Size(shape))
+
+
 __all__ = ["sum", "mean", "nansum", "nanmean", "prod", "amax", "amin", "max", "min", "argmax",
            "argmin", "aminmax", "logsumexp", "norm", "all", "any", "count_nonzero"]
 METHODS = {name: globals()[name] for name in __all__}
+METHODS["sum_to_size"] = sum_to_size

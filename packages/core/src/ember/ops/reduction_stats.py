@@ -1,10 +1,13 @@
-"""Statistical reductions: var/std (and their `_mean` forms), median, nanmedian, mode, quantile."""
+"""Statistical reductions: var/std (and their `_mean` forms), median, nanmedian, mode, quantile;
+cov, corrcoef, dist, renorm."""
 import numpy as np
 
+from .. import _dtypes
 from .._device import array_module_of
 from .._tensor import Tensor, _dim
 from ..autograd.graph import Node
 from ._common import attach, requires_grad
+from .inplace import make_inplace
 from .reduction import (MaxBackward0, axes_of, check_nonempty_dim, expand_reduced, mean,
                         normalize_dims, reduced_count, select_along)
 
@@ -262,6 +265,89 @@ def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     return _quantile(input, q, dim, keepdim, interpolation, "nanquantile", True)
 
 
+# ------------------------------------------------------------------------------- cov, renorm
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """Covariance of the variables in the rows of `input` (observations in columns; a 1-D input
+    is one variable), with optional integer frequency and float observation weights."""
+    if input.ndim > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
+                           f"input with {input.ndim} dimensions")
+    x = input.reshape(1, -1) if input.ndim < 2 else input
+    if not (x.dtype.is_floating_point or x.dtype.is_complex):
+        x = x.to(_dtypes.get_default_dtype())
+    n_obs = x.shape[1]
+    w = None
+    if fweights is not None:
+        if fweights.dtype.is_floating_point or fweights.dtype.is_complex:
+            raise RuntimeError("cov(): expected fweights to have integral dtype")
+        if bool((fweights < 0).any()):
+            raise RuntimeError("cov(): fweights cannot be negative")
+        w = fweights
+    if aweights is not None:
+        if not aweights.dtype.is_floating_point:
+            raise RuntimeError("cov(): expected aweights to have floating point dtype")
+        if bool((aweights < 0).any()):
+            raise RuntimeError("cov(): aweights cannot be negative")
+        w = aweights if w is None else w * aweights
+    for name, weights in (("fweights", fweights), ("aweights", aweights)):
+        if weights is not None and (weights.ndim > 1 or weights.numel() != n_obs):
+            raise RuntimeError(f"cov(): expected {name} to have one dimension of {n_obs} "
+                               f"elements (the number of observations), got shape "
+                               f"{list(weights.shape)}")
+    if w is None:
+        w_sum = n_obs
+        avg = x.mean(dim=1, keepdim=True)
+        norm = w_sum - correction
+    else:
+        w = w.to(x.dtype)
+        w_sum = w.sum()
+        avg = (x * w).sum(dim=1, keepdim=True) / w_sum
+        norm = w_sum - (correction if aweights is None else
+                        correction * (w * aweights.to(x.dtype)).sum() / w_sum)
+    centred = x - avg
+    weighted = centred if w is None else centred * w
+    c = weighted @ centred.mT.conj()
+    # Too few observations: PyTorch divides by max(norm, 0), giving inf or NaN.
+    c = c / (norm if not isinstance(norm, Tensor) else norm.clamp_min(0))
+    return c.reshape(()) if input.ndim < 2 else c
+
+
+def corrcoef(input):
+    """Pearson correlation coefficients of the rows of `input` (clipped to [-1, 1])."""
+    from .unary import sqrt
+    c = cov(input)
+    if c.ndim == 0:
+        return c / c
+    d = sqrt(c.diagonal().real if c.dtype.is_complex else c.diagonal())
+    c = c / d.unsqueeze(1) / d.unsqueeze(0)
+    return c.clamp(-1, 1) if not c.dtype.is_complex else c
+
+
+def dist(input, other, p=2):
+    """The p-norm of input - other (broadcasting)."""
+    from ..linalg import vector_norm
+    return vector_norm(input - other, p)
+
+
+def renorm(input, p, dim, maxnorm):
+    """Each slice along `dim` whose p-norm exceeds `maxnorm`, scaled down to norm `maxnorm`."""
+    from ..linalg import vector_norm
+    from .comparison import where
+    if input.ndim <= 1:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} "
+                           "dimensions")
+    if p <= 0:
+        raise RuntimeError(f"renorm: non-positive-norm not supported (got p={p})")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    d = _dim(dim, input.ndim, "renorm")
+    others = tuple(i for i in range(input.ndim) if i != d)
+    norms = vector_norm(input, p, others, keepdim=True)
+    # PyTorch's 1e-7 keeps the scale finite for an all-zero slice.
+    return input * where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
+
+
 __all__ = ["var", "std", "var_mean", "std_mean", "median", "nanmedian", "mode", "quantile",
-           "nanquantile"]
+           "nanquantile", "cov", "corrcoef", "dist", "renorm"]
 METHODS = {name: globals()[name] for name in __all__ if not name.endswith("_mean")}
+METHODS["renorm_"] = make_inplace(renorm, "renorm_")
