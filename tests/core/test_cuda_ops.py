@@ -80,13 +80,14 @@ def test_op_matches_cpu(name):
 
 def test_small_cnn_trains_on_gpu_like_on_cpu():
     nn = ember.nn
+    images = _arr(8, 1, 8, 8)  # drawn once: both devices must see the same batch
 
     def run(device):
         ember.manual_seed(0)
         model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                               nn.Flatten(), nn.Linear(4 * 4 * 4, 3)).to(device)
         opt = ember.optim.Adam(model.parameters(), lr=0.01)
-        x = ember.tensor(_arr(8, 1, 8, 8), device=device)
+        x = ember.tensor(images, device=device)
         y = ember.tensor([0, 1, 2, 0, 1, 2, 0, 1], device=device)
         for _ in range(5):
             opt.zero_grad()
