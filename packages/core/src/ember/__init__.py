@@ -20,6 +20,7 @@ from .ops.attributes import *  # noqa: F401,F403
 from .ops.comparison import *  # noqa: F401,F403
 from .ops.indexing import *  # noqa: F401,F403
 from .ops.joining import *  # noqa: F401,F403
+from .ops.linalg_methods import *  # noqa: F401,F403
 from .ops.linalg_ops import *  # noqa: F401,F403
 from .ops.reduction import *  # noqa: F401,F403
 from .ops.reduction_stats import *  # noqa: F401,F403

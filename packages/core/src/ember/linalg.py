@@ -482,6 +482,10 @@ def vecdot(x, y, *, dim=-1):
     return (x.conj() if x.is_complex() else x).mul(y).sum(dim)
 
 
+# Built from the ops above; defined in their own file to keep this one short.
+from ._linalg_factor import lu, lu_factor, lu_solve, matrix_exp, solve_triangular  # noqa: E402
+
 __all__ = ["norm", "vector_norm", "matrix_norm", "inv", "det", "slogdet", "solve", "svd",
            "svdvals", "qr", "cholesky", "eigh", "eigvalsh", "pinv", "lstsq", "matrix_rank",
-           "matrix_power", "multi_dot", "cross", "diagonal", "vecdot", "matmul"]
+           "matrix_power", "multi_dot", "cross", "diagonal", "vecdot", "matmul", "matrix_exp",
+           "solve_triangular", "lu_factor", "lu", "lu_solve"]
