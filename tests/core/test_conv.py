@@ -38,6 +38,29 @@ def test_pointwise_and_1d_3d_gradcheck():
                     rand(2, 2, 2, 2, 2))
 
 
+# Planes of >= 64 elements take the stride-1 grad-input / transposed-conv path that convolves
+# with the flipped kernel (smaller planes use col2im).
+FULL = [dict(padding=1), dict(padding=(2, 0), dilation=(2, 1), groups=2),
+        dict(padding="same", dilation=3)]
+
+
+@pytest.mark.parametrize("kw", FULL)
+def test_conv2d_full_path_gradcheck(kw):
+    check_gradcheck(lambda x, w: F.conv2d(x, w, **kw), rand(1, 2, 9, 8),
+                    rand(2, 2 // kw.get("groups", 1), 3, 2), gradgrad=True)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("kw", FULL)
+def test_conv2d_full_path_parity(kw):
+    check_parity(lambda m, x, w: m.nn.functional.conv2d(x, w, **kw), rand(2, 4, 11, 9),
+                 rand(6, 4 // kw.get("groups", 1), 3, 3), rtol=1e-4, atol=1e-5)
+    if not isinstance(kw["padding"], str):
+        check_parity(lambda m, y, w: m.nn.functional.conv_transpose2d(y, w, **kw),
+                     rand(2, 4, 9, 8), rand(4, 6 // kw.get("groups", 1), 3, 3), rtol=1e-4,
+                     atol=1e-5)
+
+
 @pytest.mark.parity
 @pytest.mark.parametrize("kw", CONV2D)
 def test_conv2d_parity(kw):

@@ -52,6 +52,27 @@ def test_max_pool2d_parity(kw):
 
 
 @pytest.mark.parity
+@pytest.mark.parametrize("fill", [np.nan, -np.inf])
+def test_max_pool2d_nan_and_lowest_indices(fill):
+    # PyTorch's winners: the last NaN of a window, and never a padding position when the
+    # in-bounds maximum is -inf.
+    import torch
+    x = np.random.default_rng(0).integers(-2, 3, (2, 3, 7, 6)).astype(np.float64)
+    x[np.random.default_rng(1).random(x.shape) < 0.3] = fill
+    tx = torch.tensor(x, requires_grad=True)
+    to, ti = torch.nn.functional.max_pool2d(tx, 3, 2, 1, return_indices=True)
+    ex = ember.tensor(x, requires_grad=True)
+    eo, ei = F.max_pool2d(ex, 3, 2, 1, return_indices=True)
+    to.sum().backward()
+    eo.sum().backward()
+    np.testing.assert_array_equal(ei.numpy(), ti.numpy())
+    np.testing.assert_array_equal(ex.grad.numpy(), tx.grad.numpy())
+    with ember.no_grad():
+        np.testing.assert_array_equal(F.max_pool2d(ember.tensor(x), 3, 2, 1).numpy(),
+                                      to.detach().numpy())
+
+
+@pytest.mark.parity
 @pytest.mark.parametrize("kw", AVG2D)
 def test_avg_pool2d_parity(kw):
     check_parity(lambda m, x: m.nn.functional.avg_pool2d(x, **kw), rand(2, 3, 9, 8))

@@ -108,22 +108,32 @@ def _window_op(x, geom, weights, select, adjoint, label):
     return attach(out, node, (x,))
 
 
-def _max_offsets(x, geom):
-    """(max values, winning kernel offset) per window; NaN wins, first maximum wins ties."""
+def _max_offsets(x, geom, need_arg=True):
+    """(max values, winning kernel offset or None) per window; NaN wins, first maximum wins
+    ties. The maximum is K `maximum` passes; the offsets (only when asked: a gradient or
+    `return_indices`) are K more, written last-to-first so the first equal offset stays
+    (a compare and a masked store per offset, no boolean-index scatter)."""
     xp = array_module_of(x)
     xpad = padded(x, geom, _lowest(x.dtype))
-    best = arg = None
-    for k, key in enumerate(window_slices(geom)):
-        v = xpad[key]
-        if best is None:
-            best = v.copy()
-            arg = xp.zeros(best.shape, dtype=np.int32)
-            continue
-        won = v > best
-        if x.dtype.kind == "f":
-            won |= xp.isnan(v)
-        xp.copyto(best, v, where=won)
-        arg[won] = k
+    keys = list(window_slices(geom))
+    best = xpad[keys[0]].copy()
+    for key in keys[1:]:
+        xp.maximum(best, xpad[key], out=best)  # propagates NaN, like PyTorch
+    if not need_arg:
+        return best, None
+    arg = xp.empty(best.shape, dtype=np.int8 if len(keys) <= 127 else np.int32)
+    # PyTorch's rule: the first in-bounds maximum, but the last NaN; padding never wins.
+    inside = None
+    if bool((best == _lowest(x.dtype)).any()):
+        inside = padded(xp.ones(x.shape, dtype=bool), geom, False)
+    for k in range(len(keys) - 1, -1, -1):
+        hit = xpad[keys[k]] == best
+        if inside is not None:
+            hit &= inside[keys[k]]
+        xp.copyto(arg, k, where=hit)
+    if x.dtype.kind == "f" and bool(xp.isnan(best).any()):
+        for k, key in enumerate(keys):
+            xp.copyto(arg, k, where=xp.isnan(xpad[key]))
     return best, arg
 
 
@@ -146,7 +156,7 @@ def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode,
     unbatched = _batched(op, nd, input)
     x = input.unsqueeze(0) if unbatched else input
     geom = _geometry(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode)
-    best, arg = _max_offsets(x._data, geom)
+    best, arg = _max_offsets(x._data, geom, return_indices or requires_grad(x))
     node = None
     if requires_grad(x):
         node = _WindowNode(None)
