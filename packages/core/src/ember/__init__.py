@@ -1,6 +1,8 @@
 """Ember: tensors with autograd, `nn`, `optim` and data loading, PyTorch's API on NumPy/CuPy."""
 from . import _dtypes, cuda
+from ._config import *  # noqa: F401,F403
 from ._device import device
+from ._formatting import set_printoptions
 from ._dtypes import (bfloat16, complex64, complex128, dtype, float16, float32, float64,
                       get_default_dtype, int8, int16, int32, int64, promote_types, result_type,
                       set_default_dtype, uint8)
@@ -12,12 +14,13 @@ from .ops.arithmetic import add, div, divide, mul, multiply, neg, negative, pow,
 from .ops.conversion import clone
 from .ops.creation import (arange, as_tensor, empty, empty_like, eye, from_dlpack, from_numpy,
                            full, full_like, linspace, logspace, ones, ones_like, scalar_tensor,
-                           tensor, zeros, zeros_like)
+                           tensor, vander, zeros, zeros_like)
 from .ops.reduction import mean, sum
 from .ops.shape import reshape
 # Each op family lists its public functions in __all__; they become `ember.<name>`.
 from .ops.attributes import *  # noqa: F401,F403
 from .ops.comparison import *  # noqa: F401,F403
+from .ops.index_reduce import *  # noqa: F401,F403
 from .ops.indexing import *  # noqa: F401,F403
 from .ops.joining import *  # noqa: F401,F403
 from .ops.linalg_methods import *  # noqa: F401,F403

@@ -3,24 +3,49 @@ import numpy as np
 
 from . import _dtypes
 
-_THRESHOLD = 1000  # PyTorch's print options: summarise above this many elements
-_EDGE = 3
-_PRECISION = 4
+# PyTorch's print options, changed by `set_printoptions`.
+_OPTIONS = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80,
+            "sci_mode": None}
+_PROFILES = {"default": dict(precision=4, threshold=1000, edgeitems=3, linewidth=80),
+             "short": dict(precision=2, threshold=1000, edgeitems=2, linewidth=80),
+             "full": dict(precision=4, threshold=float("inf"), edgeitems=3, linewidth=80)}
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
+                     profile=None, sci_mode=None):
+    """How tensors print: digits after the point, the element count above which the middle is
+    elided (keeping `edgeitems` per edge), line width, and scientific notation (True, False,
+    or None to choose per tensor). `profile` ("default", "short", "full") resets the first four."""
+    if profile is not None:
+        if profile not in _PROFILES:
+            raise ValueError(f"set_printoptions: unknown profile {profile!r} (expected one of "
+                             f"{sorted(_PROFILES)})")
+        _OPTIONS.update(_PROFILES[profile])
+    for name, value in (("precision", precision), ("threshold", threshold),
+                        ("edgeitems", edgeitems), ("linewidth", linewidth)):
+        if value is not None:
+            _OPTIONS[name] = value
+    _OPTIONS["sci_mode"] = sci_mode
 
 
 def _float_formatter(values):
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         return lambda v: _special(v) or ""
-    absmax, absmin = np.abs(finite).max(), np.abs(finite).min()
     integral = np.all(finite == np.round(finite))
-    sci = absmax > 1e8 or (absmin > 0 and absmax / max(absmin, 1e-300) > 1000) or (
-        absmax != 0 and absmax < 1e-4)
+    # PyTorch judges the spread on the nonzero values only.
+    nonzero = np.abs(finite[finite != 0])
+    sci = _OPTIONS["sci_mode"]
+    if sci is None and nonzero.size:
+        absmax, absmin = nonzero.max(), nonzero.min()
+        sci = absmax > 1e8 or absmax / absmin > 1000 or absmin < 1e-4
+    sci = bool(sci)
+    precision = _OPTIONS["precision"]
     if integral and not sci:
         return lambda v: _special(v) or f"{v:.0f}."
     if sci:
-        return lambda v: _special(v) or f"{v:.{_PRECISION}e}"
-    return lambda v: _special(v) or f"{v:.{_PRECISION}f}"
+        return lambda v: _special(v) or f"{v:.{precision}e}"
+    return lambda v: _special(v) or f"{v:.{precision}f}"
 
 
 def _special(v):
@@ -48,9 +73,10 @@ def _formatter(arr, dtype):
 
 def _summarised(arr):
     """Keep the edge items of each dimension, as PyTorch does past the threshold."""
+    edge = _OPTIONS["edgeitems"]
     for axis in range(arr.ndim):
-        if arr.shape[axis] > 2 * _EDGE:
-            idx = list(range(_EDGE)) + list(range(arr.shape[axis] - _EDGE, arr.shape[axis]))
+        if arr.shape[axis] > 2 * edge:
+            idx = list(range(edge)) + list(range(arr.shape[axis] - edge, arr.shape[axis]))
             arr = np.take(arr, idx, axis=axis)
     return arr
 
@@ -59,15 +85,19 @@ def _render(arr, fmt, width, indent, summarise):
     if arr.ndim == 0:
         return fmt(arr.item()).rjust(width)
     n = arr.shape[0]
-    cut = summarise and n > 2 * _EDGE
+    edge = _OPTIONS["edgeitems"]
+    cut = summarise and n > 2 * edge
     if arr.ndim == 1:
         items = [fmt(v).rjust(width) for v in arr.tolist()] if arr.dtype != object else []
         if cut:
-            items = items[:_EDGE] + [" ..."] + items[-_EDGE:]
-        return "[" + ", ".join(items) + "]"
+            items = items[:edge] + [" ..."] + items[-edge:]
+        # Rows longer than the line width wrap, as many items per line as fit.
+        per_line = max(1, (_OPTIONS["linewidth"] - indent) // (width + 2))
+        lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+        return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
     rows = [_render(arr[i], fmt, width, indent + 1, summarise) for i in range(arr.shape[0])]
     if cut:
-        rows = rows[:_EDGE] + ["..."] + rows[-_EDGE:]
+        rows = rows[:edge] + ["..."] + rows[-edge:]
     sep = "," + "\n" * (arr.ndim - 1) + " " * (indent + 1)
     return "[" + sep.join(rows) + "]"
 
@@ -78,7 +108,7 @@ def format_tensor(t):
     dtype = t.dtype
     if dtype is _dtypes.bfloat16:
         arr = arr.astype(np.float32)
-    summarise = arr.size > _THRESHOLD
+    summarise = arr.size > _OPTIONS["threshold"]
     shown = _summarised(arr) if summarise else arr
     suffixes = []
     if t.device.type != "cpu":

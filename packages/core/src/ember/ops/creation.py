@@ -256,6 +256,21 @@ def scalar_tensor(value, *, dtype=None, device=None, requires_grad=False):
                   requires_grad=requires_grad)
 
 
+def vander(x, N=None, increasing=False):
+    """The Vandermonde matrix of a 1-D tensor: columns x**(N-1), ..., x**0 (reversed when
+    increasing); N defaults to len(x). Differentiable through the powers."""
+    if x.ndim != 1:
+        raise RuntimeError(f"x must be a one-dimensional tensor (got shape {list(x.shape)})")
+    n = x.shape[0] if N is None else int(N)
+    if n < 0:
+        raise RuntimeError(f"N must be non-negative (got {N})")
+    dt = _dtypes.int64 if x.dtype.category <= 1 else x.dtype
+    powers = arange(n, device=x.device)
+    if not increasing:
+        powers = powers.flip(0)
+    return x.to(dt).unsqueeze(1) ** powers.to(dt)
+
+
 def _new(factory):
     """`Tensor.new_<factory>`: a new tensor with this tensor's dtype and device by default."""
     def method(self, *args, dtype=None, device=None, requires_grad=False, **kwargs):

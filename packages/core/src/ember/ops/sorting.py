@@ -1,12 +1,13 @@
 """Sorting and searching: sort, argsort, msort, topk, kthvalue, unique, unique_consecutive,
-searchsorted, bucketize, bincount, histc."""
+searchsorted, bucketize, bincount, histc, histogram."""
 import numpy as np
 
 from .._device import array_module_of
 from .._tensor import Tensor, _dim
 from ..autograd.graph import Node
 from ._common import attach, requires_grad
-from .reduction import MaxBackward0, check_nonempty_dim, return_type_for, select_along
+from .reduction import (MaxBackward0, check_nonempty_dim, return_type, return_type_for,
+                        select_along)
 
 
 def stable_argsort(arr, axis, descending=False):
@@ -260,8 +261,32 @@ def histc(input, bins=100, min=0, max=0):
     return Tensor._make(xp.bincount(pos, minlength=bins).astype(arr.dtype))
 
 
+_HISTOGRAM = return_type("histogram", ("hist", "bin_edges"))
+
+
+def histogram(input, bins=100, *, range=None, weight=None, density=False):
+    """(hist, bin_edges): counts (or summed weights, or a density) of `input` in `bins` equal
+    bins over `range` (default: the data's min and max), or in the bins a 1-D tensor of
+    edges gives."""
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"histogram: input tensor and bins tensors should have the same "
+                           f"floating-point dtype (got {input.dtype.name})")
+    arr = input._data.reshape(-1)
+    xp = array_module_of(arr)
+    edges = bins._data if isinstance(bins, Tensor) else int(bins)
+    if isinstance(edges, int) and edges <= 0:
+        raise RuntimeError(f"histogram(): bins must be > 0, but got {edges}")
+    w = None if weight is None else weight._data.reshape(-1)
+    if w is not None and w.shape != arr.shape:
+        raise RuntimeError(f"histogram(): weight should have the same shape as input (got "
+                           f"{list(weight.shape)} for {list(input.shape)})")
+    hist, out_edges = xp.histogram(arr, bins=edges, range=range, weights=w, density=density)
+    return _HISTOGRAM(Tensor._make(hist.astype(arr.dtype)),
+                      Tensor._make(out_edges.astype(arr.dtype)))
+
+
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "unique", "unique_consecutive",
-           "searchsorted", "bucketize", "bincount", "histc"]
+           "searchsorted", "bucketize", "bincount", "histc", "histogram"]
 METHODS = {name: globals()[name] for name in
            ("sort", "argsort", "msort", "topk", "kthvalue", "unique", "unique_consecutive",
-            "bincount", "histc")}
+            "bincount", "histc", "histogram")}
