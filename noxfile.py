@@ -28,9 +28,10 @@ def parity(session):
     _install_ember(session)
     # safetensors: the reference library ember.safetensors is byte-compared against;
     # transformers: embertext's tokenizers are compared with its fast tokenizers.
-    # sentencepiece: embertext's own .model reader is compared with the reference library.
+    # sentencepiece (+ protobuf, which transformers needs to convert a .model file): embertext's
+    # own .model reader is compared with the reference library.
     session.install("pytest", "pytest-timeout", TORCH, "safetensors", "transformers", "mpi4py",
-                    "sentencepiece")
+                    "sentencepiece", "protobuf")
     session.run("pytest", "-m", "parity", *(session.posargs or ["tests"]))
 
 
