@@ -313,10 +313,13 @@ def _logaddexp(xp, a, b):
     return m + xp.log1p(xp.exp(d))
 
 
+_LOG2_E = 1.4426950408889634  # a Python float: NumPy keeps float32 arrays float32 next to it
+
+
 def _logaddexp2(xp, a, b):
     m = xp.maximum(a, b)
     d = xp.where(a == b, 0, -xp.abs(a - b))
-    return m + xp.log1p(xp.exp2(d)) / np.log(2)
+    return m + xp.log1p(xp.exp2(d)) * _LOG2_E
 
 
 def _exp(t):
