@@ -8,6 +8,7 @@ on NumPy or CuPy arrays alike.
 import itertools
 
 from ..._device import array_module_of
+from . import _workspace
 
 
 def as_tuple(value, n, name, op):
@@ -41,8 +42,16 @@ def padded(x, geom, fill=0):
     sizes = [max(g[3] + g[4], span(g)) for g in geom]
     if all(g[3] == 0 and size == g[4] for g, size in zip(geom, sizes)):
         return x
-    out = xp.full(x.shape[:2] + tuple(sizes), fill, dtype=x.dtype)
-    out[(Ellipsis,) + tuple(slice(g[3], g[3] + g[4]) for g in geom)] = x
+    # A reused buffer (see `_workspace`): only the border is filled, the inside is copied.
+    out = _workspace.empty(xp, x.shape[:2] + tuple(sizes), x.dtype)
+    inner = []
+    for g, size in zip(geom, sizes):
+        lo, hi = g[3], g[3] + g[4]
+        for edge in (slice(0, lo), slice(hi, size)):
+            if edge.stop > edge.start:
+                out[(slice(None), slice(None)) + tuple(inner) + (edge,)] = fill
+        inner.append(slice(lo, hi))
+    out[(slice(None), slice(None)) + tuple(inner)] = x
     return out
 
 
@@ -59,12 +68,16 @@ def windows(xpad, geom):
 
 
 def im2col(x, geom):
-    """Columns (C*prod(k), N*prod(small)) of `x` (N, C, *big): one copy of a strided view."""
+    """Columns (C*prod(k), N*prod(small)) of `x` (N, C, *big): one copy of a strided view, into
+    a reused buffer (`_workspace`)."""
     w = windows(padded(x, geom), geom)
-    rows = 1
+    xp = array_module_of(x)
+    cols = _workspace.empty(xp, w.shape, x.dtype)
+    xp.copyto(cols, w)
+    rows = x.shape[1]
     for g in geom:
         rows *= g[0]
-    return w.reshape(x.shape[1] * rows, -1)
+    return cols.reshape(rows, -1)
 
 
 def col2im(cols, geom, n, c):
@@ -76,7 +89,8 @@ def col2im(cols, geom, n, c):
     cols = cols.reshape((c,) + ks + (n,) + smalls)
     sizes = tuple(max(g[3] + g[4], span(g)) for g in geom)
     # Accumulate channel-major so each add walks memory in the columns' order.
-    buf = xp.zeros((c, n) + sizes, dtype=cols.dtype)
+    buf = _workspace.empty(xp, (c, n) + sizes, cols.dtype)
+    buf.fill(0)
     for offs in itertools.product(*(range(k) for k in ks)):
         key = (slice(None), slice(None)) + tuple(
             slice(i * g[2], i * g[2] + (g[5] - 1) * g[1] + 1, g[1]) for i, g in zip(offs, geom))

@@ -12,6 +12,7 @@ from ...amp.autocast_mode import cast_inputs, state as _amp
 from ...autograd.grad_mode import state as _grad_state
 from ...autograd.graph import Node
 from ...ops._common import attach, check_same_device, requires_grad
+from . import _workspace
 from ._sliding import as_tuple, col2im, im2col, out_size
 
 
@@ -23,7 +24,11 @@ def _pointwise(geom):
 def _channel_major(y):
     """(N, O, *s) as a contiguous (O, N*L): the layout a GEMM against columns wants."""
     n, o = y.shape[:2]
-    return y.reshape(n, o, -1).swapaxes(0, 1).reshape(o, -1)
+    src = y.reshape(n, o, -1).swapaxes(0, 1)
+    xp = array_module_of(y)
+    out = _workspace.empty(xp, src.shape, y.dtype)
+    xp.copyto(out, src)
+    return out.reshape(o, -1)
 
 
 def _per_group(a, b, groups, fn):
@@ -50,7 +55,12 @@ def _conv_array(x, w, geom, groups, keep=None):
     if keep is not None:
         keep.append(cols)
     # 2-D GEMMs only: NumPy's stacked matmul leaves BLAS for slow loops on large operands.
-    out = _per_group(w.reshape(o, -1), cols, groups, lambda a, b: a @ b)  # (O, N*L)
+    if groups == 1 and cols.dtype.char in "fd":  # (O, N*L) into scratch: only its NCHW copy
+        # below is kept (bfloat16 & co. multiply in float32, so no out= for them)
+        out = xp.matmul(w.reshape(o, -1), cols,
+                        out=_workspace.empty(xp, (o, cols.shape[1]), cols.dtype))
+    else:
+        out = _per_group(w.reshape(o, -1), cols, groups, lambda a, b: a @ b)
     # One copy of the (small) output back to NCHW keeps every later op on contiguous data.
     return xp.ascontiguousarray(out.reshape((o, n) + small).swapaxes(0, 1))
 
