@@ -175,9 +175,18 @@ def _normalize(input, weight, bias, shape3, per_row, eps, mean=None, var=None):
         xc2 = xc.reshape(a * b, n)
         var = _row_dot(xc2, xc2).reshape(a, b).sum(axis=0) / count
     else:
-        xc = x3 - mean[:, None]
+        xc = None
     invstd = 1.0 / xp.sqrt(var + eps)
-    if weight is None or per_row:
+    if xc is None:
+        # Given statistics (batch norm eval): per-channel scale and shift folded first, so the
+        # input is read once and the output written twice (multiply, then add in place).
+        scale = invstd if weight is None else invstd * weight._data.reshape(b)
+        shift = -mean * scale
+        if bias is not None:
+            shift += bias._data.reshape(b)
+        xc = x3 * scale[:, None].astype(x3.dtype, copy=False)
+        xc += shift[:, None].astype(x3.dtype, copy=False)
+    elif weight is None or per_row:
         xc *= invstd[:, None]
         if weight is not None:
             xc *= weight._data.reshape(n)
