@@ -91,7 +91,10 @@ def test_silu_and_grad_fn_names():
 def test_softmax(dim, log):
     f = F.log_softmax if log else F.softmax
     x = _randn(7, 1000, 3) * 4
-    _close(_both(lambda t: f(t, dim), x))
+    # The log_softmax gradient g - exp(y) * sum(g) cancels terms near 1 where exp(y) carries
+    # the float32 rounding of the log-sum-exp (~13 here, ulp ~1e-6) in every path alike: the
+    # absolute floor follows those terms, not the small result.
+    _close(_both(lambda t: f(t, dim), x), atol=1e-5)
 
 
 @gpu

@@ -153,13 +153,16 @@ def test_einsum_uses_a_cached_path():
 @pytest.mark.parity
 @pytest.mark.parametrize("shape", [(3, 3), (3, 5), (5, 2)])
 def test_trace_parity(shape):
-    check_parity(lambda m, a: m.trace(a), rand(*shape))
+    # Older torch (2.11 among them) fills every (cols+1)-th element in the gradient of a tall
+    # trace, which is wrong: test_trace_gradcheck covers the gradient of tall inputs instead.
+    check_parity(lambda m, a: m.trace(a), rand(*shape), grad=shape[0] <= shape[1])
     check_parity(lambda m, a: m.trace(a), np.arange(np.prod(shape)).reshape(shape), grad=False)
 
 
 def test_trace_gradcheck():
     check_gradcheck(ember.trace, rand(3, 3))
     check_gradcheck(ember.trace, rand(2, 4))
+    check_gradcheck(ember.trace, rand(5, 2))
 
 
 @pytest.mark.parity

@@ -47,10 +47,11 @@ def test_class_index_parity(fn, reduction, x_shape, t_shape, weighted, smoothing
 def test_cross_entropy_gradcheck(reduction, x_shape, t_shape):
     t = ember.tensor(_targets(t_shape, 5, ignore=True))
     w = ember.tensor(rand(5, positive=True))
-    check_gradcheck(lambda x: F.cross_entropy(x, t, w, reduction=reduction,
-                                              label_smoothing=0.1), rand(*x_shape),
-                    gradgrad=True)
-    check_gradcheck(lambda x: F.nll_loss(x, t, w, reduction=reduction), rand(*x_shape))
+    check_gradcheck(lambda x: F.cross_entropy(x, t.to(x.device), w.to(x.device),
+                                              reduction=reduction, label_smoothing=0.1),
+                    rand(*x_shape), gradgrad=True)
+    check_gradcheck(lambda x: F.nll_loss(x, t.to(x.device), w.to(x.device), reduction=reduction),
+                    rand(*x_shape))
 
 
 @pytest.mark.parity

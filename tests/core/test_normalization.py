@@ -20,7 +20,8 @@ def _stats(c, dtype="float64"):
 def test_batch_norm_gradcheck(training, shape):
     c = shape[1]
     rm, rv = _stats(c)
-    check_gradcheck(lambda x, w, b: F.batch_norm(x, rm, rv, w, b, training), rand(*shape),
+    check_gradcheck(lambda x, w, b: F.batch_norm(x, rm.to(x.device), rv.to(x.device), w, b,
+                                                 training), rand(*shape),
                     rand(c), rand(c), gradgrad=True)
 
 

@@ -47,7 +47,8 @@ def test_gradcheck(name, call):
 @pytest.mark.parity
 @pytest.mark.parametrize("name,call", DIFFERENTIABLE, ids=[n for n, _ in DIFFERENTIABLE])
 def test_parity(name, call):
-    check_parity(call, X)
+    # Older torch (2.11 among them) has no aminmax derivative: test_gradcheck covers it.
+    check_parity(call, X, grad=name != "aminmax")
 
 
 def test_gradgrad():
@@ -87,7 +88,8 @@ def test_integer_dtypes(dtype):
                                t.max(1), t.amin(0), m.all(t), t.any(1), m.count_nonzero(t, (0, 1)),
                                m.count_nonzero(t, 0), m.sum(t, dtype=m.float64),
                                m.logsumexp(t, 1) if dtype != "bool" else t.sum()),
-                 x, grad=False)
+                 x, grad=False, dtypes=("float32",))  # ints aren't cast: float32 tolerances
+    # suit logsumexp's float32 result (a GPU's expf/logf may differ from the CPU's by an ulp)
     if dtype != "bool":
         check_parity(lambda m, t: (m.argmax(t), t.argmin(1, keepdim=True)), x, grad=False)
 

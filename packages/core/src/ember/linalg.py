@@ -95,7 +95,9 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
         raise RuntimeError("linalg.vector_norm: cannot compute the norm of an empty tensor "
                            f"for ord={ord}")
     if ord == float("inf"):
-        out = a.max(axis=dims, keepdims=keepdim, initial=0)
+        # The max of nothing is 0: the sum gives that 0 in the reduced shape (CuPy's max has
+        # no `initial=`).
+        out = a.max(axis=dims, keepdims=keepdim) if a.size else a.sum(axis=dims, keepdims=keepdim)
     elif ord == float("-inf"):
         out = a.min(axis=dims, keepdims=keepdim)
     elif ord == 0:

@@ -330,7 +330,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
             raise RuntimeError("scatter(): the derivative for reduce='multiply' is not "
                                "implemented; use scatter_reduce(reduce='prod')")
         out = input._data.copy()
-        array_module_of(out).multiply.at(out, key, _value_array(v, input, "scatter"))
+        _reduce_at(out, key, _value_array(v, input, "scatter"), "multiply")
         return Tensor._make(out)
     raise RuntimeError(f"scatter(): reduce argument must be either add or multiply (got "
                        f"{reduce!r})")
@@ -343,6 +343,34 @@ def scatter_add(input, dim, index, src):
 
 _REDUCE_UFUNC = {"sum": "add", "mean": "add", "prod": "multiply", "amax": "maximum",
                  "amin": "minimum"}
+
+
+def _reduce_at(out, key, values, ufunc):
+    """`ufunc.at(out, key, values)` for multiply/maximum/minimum, in plain elementwise ops: CuPy
+    has no `multiply.at`, and its float64 `maximum.at`/`minimum.at` round through float32
+    (which breaks the exact ties the amax/amin gradient looks for). The values bound for one
+    position are combined pairwise (log2 of the most repeats passes), then applied once."""
+    xp = array_module_of(out)
+    op = getattr(xp, ufunc)
+    flat = out.reshape(-1)  # `out` is a fresh contiguous copy: this is a view of it
+    pos = xp.arange(out.size).reshape(out.shape)[key]
+    vals = xp.broadcast_to(values, pos.shape).reshape(-1)
+    pos = pos.reshape(-1)
+    if pos.size == 0:
+        return
+    order = xp.argsort(pos)  # repeats of one position side by side
+    pos, vals = pos[order], vals[order]
+    start = xp.searchsorted(pos, pos, side="left")
+    rank = xp.arange(pos.size) - start  # k-th repeat of its position
+    length = xp.searchsorted(pos, pos, side="right") - start
+    partner = xp.arange(pos.size)
+    step = 1
+    while step < int(length.max()):
+        pair = (rank % (2 * step) == 0) & (rank + step < length)
+        vals = xp.where(pair, op(vals, vals[xp.minimum(partner + step, pos.size - 1)]), vals)
+        step *= 2
+    first = rank == 0
+    flat[pos[first]] = op(flat[pos[first]], vals[first])
 
 
 def _identity(reduce, dtype):
@@ -397,7 +425,10 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
         untouched = xp.ones(out.shape, dtype=bool)
         untouched[key] = False
         out[key] = _identity(reduce, out.dtype)
-    getattr(xp, _REDUCE_UFUNC[reduce]).at(out, key, sv)
+    if reduce in ("sum", "mean"):
+        xp.add.at(out, key, sv)
+    else:
+        _reduce_at(out, key, sv, _REDUCE_UFUNC[reduce])
     count = None
     if reduce == "mean":
         count = xp.ones(out.shape, dtype=out.dtype)

@@ -281,6 +281,7 @@ def select_along(input, index_keep, dim, keepdim, node_cls, name):
     kept at size 1), recording the gradient route to them."""
     arr = input._data
     xp = array_module_of(arr)
+    index_keep = xp.asarray(index_keep)  # 0-dim callers pass a host zero: put it with `arr`
     if arr.ndim:
         values = xp.take_along_axis(arr, index_keep, axis=dim)
     else:

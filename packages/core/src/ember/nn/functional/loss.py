@@ -12,7 +12,7 @@ from ..._tensor import Tensor
 from ...amp.autocast_mode import cast_inputs, state as _amp
 from ...autograd.graph import Node
 from ...autograd.grad_mode import state as _grad_state
-from ...ops._common import attach, requires_grad
+from ...ops._common import attach, check_same_device, requires_grad
 from ...ops.softmax import log_softmax
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -32,6 +32,13 @@ def reduce_loss(loss, reduction, op, allowed=_REDUCTIONS):
 def check_reduction(reduction, op, allowed=_REDUCTIONS):
     if reduction not in allowed:
         raise ValueError(f"{op}: {reduction} is not a valid value for reduction")
+
+
+def _check_devices(input, target, weight, op):
+    """Target and weight live on the input's device (PyTorch raises the same error)."""
+    check_same_device(input, target, op)
+    if weight is not None:
+        check_same_device(input, weight, op)
 
 
 def _check_index_target(input, target, op):
@@ -159,6 +166,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                            f"{label_smoothing}")
     if not isinstance(input, Tensor) or not isinstance(target, Tensor):
         raise TypeError("cross_entropy: input and target must be Tensors")
+    _check_devices(input, target, weight, "cross_entropy")
     if input._data.dtype.kind != "f" and input._data.dtype.name != "bfloat16":
         raise RuntimeError(f"cross_entropy: expected a floating point input, got "
                            f"{input.dtype.name}")
@@ -200,6 +208,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if _amp.on:
         input, weight = cast_inputs(op, input, weight)
     check_reduction(reduction, op)
+    _check_devices(input, target, weight, op)
     safe, _, w, _ = _index_setup(input, target, weight, ignore_index, op)
     x = input.unsqueeze(0) if input.ndim == 1 else input
     picked = x.gather(1, Tensor._make(safe[:, None])).squeeze(1)

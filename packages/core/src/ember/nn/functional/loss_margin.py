@@ -2,6 +2,7 @@
 from ember ops. Each takes `reduction` 'mean' | 'sum' | 'none'."""
 from ..._device import array_module_of
 from ..._tensor import Tensor
+from ...ops._common import check_same_device
 from ...ops.comparison import minimum, where
 from ...ops.unary import clamp
 from .loss import _check_index_target, check_reduction, reduce_loss
@@ -132,6 +133,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
                            f"size: {list(input.shape)}")
     if target._data.dtype.kind not in "iu":
         raise RuntimeError(f"{op}: expected scalar type Long but found {target.dtype.name}")
+    check_same_device(input, target, op)
     x = input.reshape(-1, input.shape[-1] if input.ndim else 1)
     t = target._data.reshape(x.shape)
     c = x.shape[1]

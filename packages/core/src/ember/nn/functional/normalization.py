@@ -16,7 +16,7 @@ from ..._tensor import Tensor
 from ...amp.autocast_mode import cast_inputs, state as _amp
 from ...autograd.graph import Node
 from ...autograd.grad_mode import state as _grad_state
-from ...ops._common import attach, requires_grad
+from ...ops._common import attach, check_same_device, requires_grad
 
 _HALF = ("float16", "bfloat16")
 
@@ -224,6 +224,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     for t, name in ((running_mean, "running_mean"), (running_var, "running_var"),
                     (weight, "weight"), (bias, "bias")):
         _check_channels(t, name, c, "batch_norm")
+        if t is not None:
+            check_same_device(input, t, "batch_norm")
     if training:
         if input.numel() // c <= 1:
             raise ValueError("Expected more than 1 value per channel when training, got input "
