@@ -307,3 +307,10 @@ def test_nonzero_argwhere():
 def test_errors_name_the_op(fn, exc, match):
     with pytest.raises(exc, match=match):
         fn(ember.from_numpy(rand(3, 4)))
+
+
+@pytest.mark.parity
+def test_scatter_multiply_parity():
+    idx = I([[0, 2, 0, 1], [1, 1, 1, 2]])  # repeated positions multiply in turn
+    check_parity(lambda m, x, s: x.scatter(1, _t(m, idx), s, reduce="multiply"), rand(2, 3),
+                 rand(2, 4, seed=1), grad=False)
