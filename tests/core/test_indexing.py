@@ -310,6 +310,7 @@ def test_errors_name_the_op(fn, exc, match):
 
 
 @pytest.mark.parity
+@pytest.mark.filterwarnings("ignore:The reduce argument of torch.scatter")
 def test_scatter_multiply_parity():
     idx = I([[0, 2, 0, 1], [1, 1, 1, 2]])  # repeated positions multiply in turn
     check_parity(lambda m, x, s: x.scatter(1, _t(m, idx), s, reduce="multiply"), rand(2, 3),
