@@ -60,7 +60,7 @@ def parity_audio(session):
 @nox.session
 def lint(session):
     session.install("ruff")
-    session.run("ruff", "check", "packages", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "check", "packages", "tests", "benchmarks", "examples", "noxfile.py")
 
 
 @nox.session
