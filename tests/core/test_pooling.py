@@ -43,6 +43,32 @@ def test_adaptive_gradcheck(size):
     check_gradcheck(lambda x: F.adaptive_max_pool2d(x, size), rand(1, 2, 6, 5))
 
 
+def test_max_pool2d_tiled_gradcheck():
+    # Windows that tile the input exactly take a direct-write backward.
+    check_gradcheck(lambda x: F.max_pool2d(x, 2), rand(2, 2, 6, 4), gradgrad=True)
+    check_gradcheck(lambda x: F.max_pool3d(x, (2, 1, 3)), rand(1, 2, 4, 3, 6))
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("gfill", [1.0, np.inf, np.nan])
+def test_max_pool2d_tiled_ties_and_nonfinite_grad(gfill):
+    # Ties pick the first maximum; an inf/NaN output gradient reaches only the winners.
+    import torch
+    rng = np.random.default_rng(2)
+    x = rng.integers(-1, 2, (2, 3, 6, 4)).astype(np.float32)
+    x[rng.random(x.shape) < 0.1] = np.nan
+    g = rng.standard_normal((2, 3, 3, 2)).astype(np.float32)
+    g[0, 0, 0, 0] = gfill
+    tx = torch.tensor(x, requires_grad=True)
+    to, ti = torch.nn.functional.max_pool2d(tx, 2, return_indices=True)
+    ex = ember.tensor(x, requires_grad=True)
+    eo, ei = F.max_pool2d(ex, 2, return_indices=True)
+    to.backward(torch.tensor(g))
+    eo.backward(ember.tensor(g))
+    np.testing.assert_array_equal(ei.numpy(), ti.numpy())
+    np.testing.assert_array_equal(ex.grad.numpy(), tx.grad.numpy())
+
+
 @pytest.mark.parity
 @pytest.mark.parametrize("kw", MAX2D)
 def test_max_pool2d_parity(kw):
