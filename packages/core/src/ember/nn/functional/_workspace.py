@@ -45,6 +45,11 @@ def empty(xp, shape, dtype):
         return _take(xp, shape, dtype, n)
 
 
+def reusable(nbytes):
+    """Whether a buffer of `nbytes` can stay cached (larger ones are mapped afresh each time)."""
+    return nbytes <= _CAP
+
+
 def _take(xp, shape, dtype, n):
     global _bytes
     for key in _arenas:

@@ -13,7 +13,7 @@ from ...autograd.grad_mode import state as _grad_state
 from ...autograd.graph import Node
 from ...ops._common import attach, check_same_device, requires_grad
 from . import _workspace
-from ._sliding import as_tuple, col2im, im2col, out_size
+from ._sliding import as_tuple, col2im, im2col, out_size, span
 
 
 def _pointwise(geom):
@@ -65,17 +65,25 @@ def _conv_array(x, w, geom, groups, keep=None):
     return xp.ascontiguousarray(out.reshape((o, n) + small).swapaxes(0, 1))
 
 
-def _full_geometry(geom):
-    """For stride 1, the transposed convolution is the ordinary convolution of `y` with the
-    flipped kernel over `y` padded by `d*(k-1) - lo`: its geometry, or None when some padding
-    would be negative (the forward padded by more than the kernel reaches) or the planes are
-    small: padding a 4x4 gradient to 6x6 grows its columns more than col2im's passes cost
-    (ResNet-18's last stage: 25.8 vs 23.1 ms; 32x32 planes: 37.7 vs 45.2 ms)."""
+def _full_geometry(geom, y):
+    """For stride 1, the transposed convolution of `y` (N, O, *small) is the ordinary
+    convolution of `y` with the flipped kernel over `y` padded by `d*(k-1) - lo`: its geometry,
+    or None when some padding would be negative (the forward padded by more than the kernel
+    reaches), the planes are small (padding a 4x4 gradient to 6x6 grows its columns more than
+    col2im's passes cost: ResNet-18's last stage 25.8 vs 23.1 ms; 32x32 planes 37.7 vs
+    45.2 ms), or its padded input and columns together outgrow the scratch cache: each call
+    then evicts the other and faults both in afresh, and col2im's route is faster (MNIST
+    conv2, 13 + 100 MB: 33.8 vs 24.0 ms; ResNet-18 stage 1, 9.5 + 75 MB, stays cached and
+    full: 28.4 vs 41.4 ms)."""
     full = tuple((k, 1, d, d * (k - 1) - lo, small, big) for k, s, d, lo, big, small in geom)
     plane = 1
-    for g in geom:
+    padded = cols = y.shape[0] * y.shape[1] * y.dtype.itemsize
+    for g, f in zip(geom, full):
         plane *= g[4]
-    if any(g[1] != 1 for g in geom) or any(f[3] < 0 for f in full) or plane < 64:
+        cols *= g[0] * g[4]
+        padded *= max(f[3] + f[4], span(f))  # as `_sliding.padded` sizes it
+    if any(g[1] != 1 for g in geom) or any(f[3] < 0 for f in full) or plane < 64 or \
+            not _workspace.reusable(padded + cols):
         return None
     return full
 
@@ -88,7 +96,7 @@ def _conv_transpose_array(y, w, geom, groups):
         wg = w.reshape(groups, o // groups, -1).swapaxes(1, 2)  # (G, Cg, Og)
         out = wg @ y.reshape(n, groups, o // groups, -1)
         return out.reshape((n, groups * cg) + big)
-    full = _full_geometry(geom)
+    full = _full_geometry(geom, y)
     if full is not None:
         # im2col of y + one GEMM with a (C, O*K) kernel: no col2im read-modify-write passes
         # over a (C*K, N*L) column matrix, and the GEMM's reduction runs over O*K, not O
