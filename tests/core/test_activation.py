@@ -60,6 +60,27 @@ def test_underscore_functions_parity(name, args):
     check_parity(lambda m, x: getattr(m.nn.functional, name)(x * 1, *args), _x())
 
 
+@pytest.mark.parametrize("name", ["relu", "elu", "hardtanh"])
+def test_inplace_without_graph(name):
+    # No graph recorded: the result is written straight into the input (a view included), the
+    # version bumps, and a node that saved the input still refuses the modified value.
+    x = ember.tensor(_x())
+    expected = getattr(F, name)(x).numpy()
+    with ember.no_grad():
+        y = x.clone()
+        v = y[1:]
+        assert getattr(F, name)(v, inplace=True) is v
+    np.testing.assert_array_equal(y[1:].numpy(), expected[1:])
+    np.testing.assert_array_equal(y[0].numpy(), x[0].numpy())
+    w = ember.ones(_x().shape, requires_grad=True)
+    z = x.clone()
+    out = (w * z).sum()
+    getattr(F, name)(z, inplace=True)
+    np.testing.assert_array_equal(z.numpy(), expected)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.backward()
+
+
 def test_inplace_on_leaf_errors():
     x = ember.tensor(_x(), requires_grad=True)
     with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
