@@ -47,6 +47,10 @@ def test_max_pool2d_tiled_gradcheck():
     # Windows that tile the input exactly take a direct-write backward.
     check_gradcheck(lambda x: F.max_pool2d(x, 2), rand(2, 2, 6, 4), gradgrad=True)
     check_gradcheck(lambda x: F.max_pool3d(x, (2, 1, 3)), rand(1, 2, 4, 3, 6))
+    # Maxima taken one dimension at a time (3x1x3: 7 passes, not 9), a size-1 kernel included.
+    check_gradcheck(lambda x: F.max_pool3d(x, (3, 1, 3), (2, 1, 1), (1, 0, 1)),
+                    rand(1, 2, 5, 3, 6))
+    check_gradcheck(lambda x: F.max_pool1d(x, 1), rand(1, 2, 5))
 
 
 @pytest.mark.parity
