@@ -79,6 +79,10 @@ def test_inplace_without_graph(name):
     np.testing.assert_array_equal(z.numpy(), expected)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         out.backward()
+    with ember.no_grad(), pytest.raises(RuntimeError, match="unsupported operation"):
+        getattr(F, name)(ember.zeros(3).expand(2, 3), inplace=True)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        getattr(F, name)(w, inplace=True)
 
 
 def test_inplace_on_leaf_errors():

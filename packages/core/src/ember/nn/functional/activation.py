@@ -8,11 +8,12 @@ PyTorch: `where(x > 0, ...)` picks the left branch only strictly above the kink.
 import math
 
 from ... import _kernels
+from ..._device import array_module_of
 from ..._tensor import Tensor
 from ...autograd.grad_mode import state as _grad_state
 from ...ops import softmax as _softmax_ops
 from ...ops.comparison import where
-from ...ops.inplace import apply_inplace
+from ...ops.inplace import apply_inplace, check_inplace_allowed, check_writable
 from ...ops.unary import abs, clamp, erf, exp, expm1, log1p, sigmoid, tanh
 from ...ops.unary import relu as _relu
 
@@ -50,6 +51,16 @@ def threshold_(input, threshold, value):
 
 def relu(input, inplace=False):
     """`max(x, 0)`."""
+    if inplace and not (input.requires_grad and _grad_state.enabled) and \
+            input._data.dtype.kind in "fiu":
+        # No graph: one pass straight into the input instead of a result and a copy back
+        # (ResNet-50 eval's 49 in-place ReLUs, (8, 256, 56, 56): 4.3 -> 2.4 ms). The checks and
+        # the version bump are `apply_inplace`'s; history has nothing to re-base.
+        check_inplace_allowed(input, "relu_")
+        check_writable(input, "relu_")
+        array_module_of(input._data).maximum(input._data, 0, out=input._data)
+        input._vc[0] += 1
+        return input
     return _maybe_inplace(_relu, input, inplace, "relu_")
 
 
