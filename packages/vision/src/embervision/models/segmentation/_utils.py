@@ -6,10 +6,12 @@ import ember
 import ember.nn.functional as F
 from ember import nn
 
+from .._intermediate import IntermediateLayerGetter
 from .._presets import ImageClassification, _as_tensor
+from ..resnet import ResNet50_Weights, resnet50
 
 __all__ = ["FCNHead", "SemanticSegmentation", "_SimpleSegmentationModel", "_VOC_CATEGORIES",
-           "_ovewrite_value_param"]
+           "_ovewrite_value_param", "_resnet50_segmentation"]
 
 _VOC_CATEGORIES = [
     "__background__", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat",
@@ -79,3 +81,28 @@ class FCNHead(nn.Sequential):
             nn.Dropout(0.1),
             nn.Conv2d(inter_channels, channels, 1),
         )
+
+
+def _resnet50_segmentation(model_class, head_class, weights, weights_backbone, progress,
+                           num_classes, aux_loss):
+    """FCN and DeepLabV3 on a dilated ResNet-50 (output stride 8): `head_class(2048, classes)` on
+    layer4 and, with `aux_loss`, an FCN head on layer3; loads `weights` when given."""
+    weights_backbone = ResNet50_Weights.verify(weights_backbone)
+    if weights is not None:
+        weights_backbone = None
+        num_classes = _ovewrite_value_param("num_classes", num_classes,
+                                            len(weights.meta["categories"]))
+        aux_loss = _ovewrite_value_param("aux_loss", aux_loss, True)
+    elif num_classes is None:
+        num_classes = 21
+    backbone = resnet50(weights=weights_backbone,
+                        replace_stride_with_dilation=[False, True, True])
+    return_layers = {"layer4": "out"}
+    if aux_loss:
+        return_layers["layer3"] = "aux"
+    backbone = IntermediateLayerGetter(backbone, return_layers=return_layers)
+    aux_classifier = FCNHead(1024, num_classes) if aux_loss else None
+    model = model_class(backbone, head_class(2048, num_classes), aux_classifier)
+    if weights is not None:
+        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
+    return model

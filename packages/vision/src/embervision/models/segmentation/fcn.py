@@ -4,10 +4,9 @@ from functools import partial
 from typing import Optional
 
 from .._api import Weights, WeightsEnum, register_model
-from .._intermediate import IntermediateLayerGetter
-from ..resnet import ResNet50_Weights, resnet50
+from ..resnet import ResNet50_Weights
 from ._utils import (FCNHead, SemanticSegmentation, _SimpleSegmentationModel, _VOC_CATEGORIES,
-                     _ovewrite_value_param)
+                     _resnet50_segmentation)
 
 __all__ = ["FCN", "FCN_ResNet50_Weights", "fcn_resnet50"]
 
@@ -28,15 +27,6 @@ class FCN_ResNet50_Weights(WeightsEnum):
     DEFAULT = COCO_WITH_VOC_LABELS_V1
 
 
-def _fcn_resnet(backbone, num_classes, aux):
-    return_layers = {"layer4": "out"}
-    if aux:
-        return_layers["layer3"] = "aux"
-    backbone = IntermediateLayerGetter(backbone, return_layers=return_layers)
-    aux_classifier = FCNHead(1024, num_classes) if aux else None
-    return FCN(backbone, FCNHead(2048, num_classes), aux_classifier)
-
-
 @register_model()
 def fcn_resnet50(*, weights: Optional[FCN_ResNet50_Weights] = None, progress=True,
                  num_classes=None, aux_loss=None,
@@ -45,17 +35,5 @@ def fcn_resnet50(*, weights: Optional[FCN_ResNet50_Weights] = None, progress=Tru
     """FCN-ResNet50 from `Fully Convolutional Networks for Semantic Segmentation`; the
     backbone's last two stages are dilated (output stride 8)."""
     weights = FCN_ResNet50_Weights.verify(weights)
-    weights_backbone = ResNet50_Weights.verify(weights_backbone)
-    if weights is not None:
-        weights_backbone = None
-        num_classes = _ovewrite_value_param("num_classes", num_classes,
-                                            len(weights.meta["categories"]))
-        aux_loss = _ovewrite_value_param("aux_loss", aux_loss, True)
-    elif num_classes is None:
-        num_classes = 21
-    backbone = resnet50(weights=weights_backbone,
-                        replace_stride_with_dilation=[False, True, True])
-    model = _fcn_resnet(backbone, num_classes, aux_loss)
-    if weights is not None:
-        model.load_state_dict(weights.get_state_dict(progress=progress, check_hash=True))
-    return model
+    return _resnet50_segmentation(FCN, FCNHead, weights, weights_backbone, progress,
+                                  num_classes, aux_loss)
