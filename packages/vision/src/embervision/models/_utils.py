@@ -2,8 +2,8 @@
 
 __all__ = ["_IMAGENET_NUM_CLASSES", "_make_divisible", "_ovewrite_named_param"]
 
-# The ImageNet-1K checkpoints all classify into 1000 classes. Their category names
-# (torchvision's `_IMAGENET_CATEGORIES`) are not shipped here, so `meta` has no "categories".
+# The ImageNet-1K checkpoints all classify into 1000 classes (their names, `meta["categories"]`,
+# are read lazily by `_imagenet_categories.py`).
 _IMAGENET_NUM_CLASSES = 1000
 
 

@@ -7,6 +7,7 @@ import ember
 from ember import nn
 
 from ._api import Weights, WeightsEnum, register_model
+from ._imagenet_categories import _IMAGENET_CATEGORIES
 from ._presets import ImageClassification
 from ._utils import _IMAGENET_NUM_CLASSES, _load_weights, _ovewrite_named_param
 
@@ -54,7 +55,8 @@ class AlexNet_Weights(WeightsEnum):
     IMAGENET1K_V1 = Weights(
         url="https://download.pytorch.org/models/alexnet-owt-7be5be79.pth",
         transforms=partial(ImageClassification, crop_size=224),
-        meta={"min_size": (63, 63), "num_params": 61100840,
+        meta={"categories": _IMAGENET_CATEGORIES,
+              "min_size": (63, 63), "num_params": 61100840,
               "recipe": "https://github.com/pytorch/vision/tree/main/references/"
                         "classification#alexnet-and-vgg",
               "_metrics": {"ImageNet-1K": {"acc@1": 56.522, "acc@5": 79.066}}},

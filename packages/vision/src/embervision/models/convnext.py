@@ -9,6 +9,7 @@ from ember import nn
 
 from ._api import Weights, WeightsEnum, register_model
 from ._blocks import Permute, StochasticDepth
+from ._imagenet_categories import _IMAGENET_CATEGORIES
 from ._layers import Conv2dNormActivation
 from ._presets import ImageClassification
 from ._utils import _IMAGENET_NUM_CLASSES, _load_weights, _ovewrite_named_param
@@ -123,7 +124,8 @@ def _weights(file_name, num_params, resize_size, acc1, acc5):
     return Weights(
         url=f"https://download.pytorch.org/models/{file_name}",
         transforms=partial(ImageClassification, crop_size=224, resize_size=resize_size),
-        meta={"min_size": (32, 32), "num_params": num_params,
+        meta={"categories": _IMAGENET_CATEGORIES,
+              "min_size": (32, 32), "num_params": num_params,
               "recipe": "https://github.com/pytorch/vision/tree/main/references/"
                         "classification#convnext",
               "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}}},

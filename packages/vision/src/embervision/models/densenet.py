@@ -10,6 +10,7 @@ import ember.nn.functional as F
 from ember import nn
 
 from ._api import Weights, WeightsEnum, register_model
+from ._imagenet_categories import _IMAGENET_CATEGORIES
 from ._presets import ImageClassification
 from ._utils import _IMAGENET_NUM_CLASSES, _ovewrite_named_param
 
@@ -144,7 +145,8 @@ def _weights(file_name, num_params, acc1, acc5):
     return Weights(
         url=f"https://download.pytorch.org/models/{file_name}",
         transforms=partial(ImageClassification, crop_size=224),
-        meta={"min_size": (29, 29), "num_params": num_params,
+        meta={"categories": _IMAGENET_CATEGORIES,
+              "min_size": (29, 29), "num_params": num_params,
               "recipe": "https://github.com/pytorch/vision/pull/116",
               "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}}},
     )

@@ -10,6 +10,7 @@ from ember import nn
 
 from ._api import Weights, WeightsEnum, register_model
 from ._blocks import StochasticDepth
+from ._imagenet_categories import _IMAGENET_CATEGORIES
 from ._layers import Conv2dNormActivation, SqueezeExcitation
 from ._presets import ImageClassification
 from ._utils import _IMAGENET_NUM_CLASSES, _load_weights, _make_divisible, _ovewrite_named_param
@@ -218,7 +219,8 @@ def _weights(file_name, num_params, crop, resize, interpolation, acc1, acc5, rec
         url=f"https://download.pytorch.org/models/{file_name}",
         transforms=partial(ImageClassification, crop_size=crop, resize_size=resize,
                            interpolation=interpolation),
-        meta={"min_size": min_size, "num_params": num_params, "recipe": recipe,
+        meta={"categories": _IMAGENET_CATEGORIES,
+              "min_size": min_size, "num_params": num_params, "recipe": recipe,
               "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}}},
     )
 

@@ -9,6 +9,7 @@ import ember.nn.functional as F
 from ember import nn
 
 from ._api import Weights, WeightsEnum, register_model
+from ._imagenet_categories import _IMAGENET_CATEGORIES
 from ._presets import ImageClassification
 from ._utils import _IMAGENET_NUM_CLASSES, _load_weights, _ovewrite_named_param
 from .inception import BasicConv2d, transform_input
@@ -125,7 +126,8 @@ class GoogLeNet_Weights(WeightsEnum):
     IMAGENET1K_V1 = Weights(
         url="https://download.pytorch.org/models/googlenet-1378be20.pth",
         transforms=partial(ImageClassification, crop_size=224),
-        meta={"min_size": (15, 15), "num_params": 6624904,
+        meta={"categories": _IMAGENET_CATEGORIES,
+              "min_size": (15, 15), "num_params": 6624904,
               "recipe": "https://github.com/pytorch/vision/tree/main/references/"
                         "classification#googlenet",
               "_metrics": {"ImageNet-1K": {"acc@1": 69.778, "acc@5": 89.530}}},

@@ -9,6 +9,7 @@ import ember.nn.functional as F
 from ember import nn
 
 from ._api import Weights, WeightsEnum, register_model
+from ._imagenet_categories import _IMAGENET_CATEGORIES
 from ._presets import ImageClassification
 from ._utils import _IMAGENET_NUM_CLASSES, _load_weights, _ovewrite_named_param
 
@@ -221,7 +222,8 @@ class Inception_V3_Weights(WeightsEnum):
     IMAGENET1K_V1 = Weights(
         url="https://download.pytorch.org/models/inception_v3_google-0cc3c7bd.pth",
         transforms=partial(ImageClassification, crop_size=299, resize_size=342),
-        meta={"min_size": (75, 75), "num_params": 27161264,
+        meta={"categories": _IMAGENET_CATEGORIES,
+              "min_size": (75, 75), "num_params": 27161264,
               "recipe": "https://github.com/pytorch/vision/tree/main/references/"
                         "classification#inception-v3",
               "_metrics": {"ImageNet-1K": {"acc@1": 77.294, "acc@5": 93.450}}},

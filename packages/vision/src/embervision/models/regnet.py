@@ -11,6 +11,7 @@ import ember
 from ember import nn
 
 from ._api import Weights, WeightsEnum, register_model
+from ._imagenet_categories import _IMAGENET_CATEGORIES
 from ._layers import Conv2dNormActivation, SqueezeExcitation
 from ._presets import ImageClassification
 from ._utils import _IMAGENET_NUM_CLASSES, _load_weights, _make_divisible, _ovewrite_named_param
@@ -175,7 +176,8 @@ def _weights(file_name, recipe, resize_size, acc1, acc5):
     return Weights(
         url=f"https://download.pytorch.org/models/{file_name}",
         transforms=partial(ImageClassification, crop_size=224, resize_size=resize_size),
-        meta={"min_size": (1, 1), "num_params": 4344144, "recipe": recipe,
+        meta={"categories": _IMAGENET_CATEGORIES,
+              "min_size": (1, 1), "num_params": 4344144, "recipe": recipe,
               "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}}},
     )
 

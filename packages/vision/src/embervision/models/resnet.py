@@ -8,6 +8,7 @@ import ember
 from ember import nn
 
 from ._api import Weights, WeightsEnum, register_model
+from ._imagenet_categories import _IMAGENET_CATEGORIES
 from ._presets import ImageClassification
 from ._utils import _IMAGENET_NUM_CLASSES, _load_weights, _ovewrite_named_param
 
@@ -178,7 +179,7 @@ def _resnet(block, layers, weights, progress, **kwargs):
     return model
 
 
-_COMMON_META = {"min_size": (1, 1)}
+_COMMON_META = {"min_size": (1, 1), "categories": _IMAGENET_CATEGORIES}
 _V1_RECIPE = "https://github.com/pytorch/vision/tree/main/references/classification#resnet"
 _V2_RECIPE = "https://github.com/pytorch/vision/issues/3995#issuecomment-1013906621"
 _V1_TRANSFORMS = partial(ImageClassification, crop_size=224)

@@ -7,6 +7,7 @@ import ember
 from ember import nn
 
 from ._api import Weights, WeightsEnum, register_model
+from ._imagenet_categories import _IMAGENET_CATEGORIES
 from ._presets import ImageClassification
 from ._utils import _IMAGENET_NUM_CLASSES, _load_weights, _ovewrite_named_param
 
@@ -113,7 +114,8 @@ class ShuffleNet_V2_X1_0_Weights(WeightsEnum):
     IMAGENET1K_V1 = Weights(
         url="https://download.pytorch.org/models/shufflenetv2_x1-5666bf0f80.pth",
         transforms=partial(ImageClassification, crop_size=224),
-        meta={"min_size": (1, 1), "num_params": 2278604,
+        meta={"categories": _IMAGENET_CATEGORIES,
+              "min_size": (1, 1), "num_params": 2278604,
               "recipe": "https://github.com/ericsun99/Shufflenet-v2-Pytorch",
               "_metrics": {"ImageNet-1K": {"acc@1": 69.362, "acc@5": 88.316}}},
     )

@@ -7,6 +7,7 @@ import ember
 from ember import nn
 
 from ._api import Weights, WeightsEnum, register_model
+from ._imagenet_categories import _IMAGENET_CATEGORIES
 from ._presets import ImageClassification
 from ._utils import _IMAGENET_NUM_CLASSES, _load_weights, _ovewrite_named_param
 
@@ -106,7 +107,8 @@ def _weights(file_name, min_size, num_params, acc1, acc5):
     return Weights(
         url=f"https://download.pytorch.org/models/{file_name}",
         transforms=partial(ImageClassification, crop_size=224),
-        meta={"min_size": min_size, "num_params": num_params,
+        meta={"categories": _IMAGENET_CATEGORIES,
+              "min_size": min_size, "num_params": num_params,
               "recipe": "https://github.com/pytorch/vision/pull/49#issuecomment-277560717",
               "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}}},
     )

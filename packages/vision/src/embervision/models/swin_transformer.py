@@ -11,6 +11,7 @@ from ember import nn
 
 from ._api import Weights, WeightsEnum, register_model
 from ._blocks import MLP, Permute, StochasticDepth
+from ._imagenet_categories import _IMAGENET_CATEGORIES
 from ._presets import ImageClassification
 from ._utils import _IMAGENET_NUM_CLASSES, _load_weights, _ovewrite_named_param
 
@@ -215,7 +216,8 @@ class Swin_T_Weights(WeightsEnum):
         url="https://download.pytorch.org/models/swin_t-704ceda3.pth",
         transforms=partial(ImageClassification, crop_size=224, resize_size=232,
                            interpolation="bicubic"),
-        meta={"min_size": (224, 224), "num_params": 28288354,
+        meta={"categories": _IMAGENET_CATEGORIES,
+              "min_size": (224, 224), "num_params": 28288354,
               "recipe": "https://github.com/pytorch/vision/tree/main/references/"
                         "classification#swintransformer",
               "_metrics": {"ImageNet-1K": {"acc@1": 81.474, "acc@5": 95.776}}},

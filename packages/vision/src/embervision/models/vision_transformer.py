@@ -10,6 +10,7 @@ from ember import nn
 
 from ._api import Weights, WeightsEnum, register_model
 from ._blocks import MLP
+from ._imagenet_categories import _IMAGENET_CATEGORIES
 from ._presets import ImageClassification
 from ._utils import _IMAGENET_NUM_CLASSES, _load_weights, _ovewrite_named_param
 
@@ -148,7 +149,8 @@ def _weights(file_name, num_params, acc1, acc5):
     return Weights(
         url=f"https://download.pytorch.org/models/{file_name}",
         transforms=partial(ImageClassification, crop_size=224),
-        meta={"min_size": (224, 224), "num_params": num_params,
+        meta={"categories": _IMAGENET_CATEGORIES,
+              "min_size": (224, 224), "num_params": num_params,
               "recipe": "https://github.com/pytorch/vision/tree/main/references/"
                         "classification#vit_b_16",
               "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}}},
