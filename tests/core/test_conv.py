@@ -61,6 +61,25 @@ def test_conv2d_full_path_parity(kw):
                      atol=1e-5)
 
 
+def test_wide_weight_gradient_is_contiguous_and_exact():
+    # A weight gradient beyond the transpose-cheap size is computed in the (O, N*L) @ (N*L, C*K)
+    # orientation; both orientations must agree, and .grad comes out C-contiguous.
+    from ember.nn.functional import conv
+    x = ember.tensor(rand(2, 256, 4, 4))
+    w = ember.tensor(rand(256, 256, 3, 3), requires_grad=True)
+    F.conv2d(x, w, padding=1).square().sum().backward()
+    assert w.grad.numpy().flags.c_contiguous
+    big = w.grad.numpy().copy()
+    w.grad = None
+    limit = conv._TRANSPOSE_CHEAP_BYTES
+    conv._TRANSPOSE_CHEAP_BYTES = 1 << 60
+    try:
+        F.conv2d(x, w, padding=1).square().sum().backward()
+    finally:
+        conv._TRANSPOSE_CHEAP_BYTES = limit
+    np.testing.assert_allclose(big, w.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
 @pytest.mark.parity
 @pytest.mark.parametrize("kw", CONV2D)
 def test_conv2d_parity(kw):
