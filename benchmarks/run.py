@@ -18,7 +18,8 @@ from benchmarks.workloads import all_workloads  # noqa: E402
 
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 # (warm-up calls, timed calls) per framework and workload.
-REPEATS = {"full": (2, 10), "quick": (1, 3)}
+# (warm-up rounds, minimum timed rounds, minimum seconds of timed rounds)
+REPEATS = {"full": (2, 10, 5.0), "quick": (1, 3, 0.0)}
 
 
 def _short(exc):
@@ -45,7 +46,7 @@ def _check(workload, sides, row):
               f"torch {torch_value:.6g}): the two sides may not measure the same work")
 
 
-def _run_timed(workload, frameworks, warmup, repeats, row):
+def _run_timed(workload, frameworks, warmup, repeats, min_seconds, row):
     sides = {}
     for name, fw in frameworks.items():
         try:
@@ -60,7 +61,7 @@ def _run_timed(workload, frameworks, warmup, repeats, row):
     while sides:
         try:
             samples = harness.time_alternating({n: s.step for n, s in sides.items()},
-                                               warmup, repeats)
+                                               warmup, repeats, min_seconds)
             break
         except Exception as exc:
             # Find the side that fails alone, report it, and time the other one.
@@ -94,11 +95,11 @@ def _run_measured(workload, frameworks, row):
             row["status"] = f"error ({name}): {_short(exc)}"
 
 
-def run_workload(workload, frameworks, warmup, repeats):
+def run_workload(workload, frameworks, warmup, repeats, min_seconds=0.0):
     row = {"name": workload.name, "title": workload.title, "unit": workload.unit,
            "target": workload.target, "notes": workload.notes}
     if workload.setup is not None:
-        _run_timed(workload, frameworks, warmup, repeats, row)
+        _run_timed(workload, frameworks, warmup, repeats, min_seconds, row)
     else:
         _run_measured(workload, frameworks, row)
     if "ember" in row and "torch" in row:
@@ -153,17 +154,18 @@ def main(argv=None):
                          "(or run `nox -s bench`)")
     import ember
     frameworks = {"ember": ember, "torch": torch}
-    warmup, repeats = REPEATS["quick" if args.quick else "full"]
+    warmup, repeats, min_seconds = REPEATS["quick" if args.quick else "full"]
     machine = harness.machine_description(torch)
     print(f"{machine['cpu_model']}, {machine['logical_cores']} cores, torch "
           f"{machine['torch']} ({machine['torch_num_threads']} threads), numpy "
-          f"{machine['numpy']}; {warmup} warm-up + {repeats} timed steps each, median")
+          f"{machine['numpy']}; {warmup} warm-up + at least {repeats} timed steps each "
+          f"(rounds spanning {min_seconds:g} s or more), median")
 
     started = datetime.datetime.now()
     rows = []
     for workload in workloads:
         print(f"- {workload.name} ...", flush=True)
-        rows.append(run_workload(workload, frameworks, warmup, repeats))
+        rows.append(run_workload(workload, frameworks, warmup, repeats, min_seconds))
     table = format_table(rows)
     print()
     print(table)
@@ -173,6 +175,7 @@ def main(argv=None):
         "started": started.isoformat(timespec="seconds"),
         "finished": datetime.datetime.now().isoformat(timespec="seconds"),
         "mode": "quick" if args.quick else "full", "warmup": warmup, "repeats": repeats,
+        "min_seconds": min_seconds,
         "machine": machine, "results": rows})
     print(f"\nwritten {path}")
 
