@@ -38,3 +38,79 @@ def test_create_graph_through_a_summed_leaf_gradient():
     np.testing.assert_allclose(g.detach().numpy(), [5.0, 16.0])
     (gg,) = ember.autograd.grad(g.sum(), [x])
     np.testing.assert_allclose(gg.numpy(), [8.0, 14.0])
+
+
+# A leaf's first gradient becomes its .grad without a copy only when nothing else holds it.
+def _accumulate_twice(leaf, loss_fn):
+    loss_fn().backward()
+    first = leaf.grad.numpy().copy()
+    loss_fn().backward()
+    return first
+
+
+def test_fresh_gradient_is_taken_without_a_copy_and_accumulates():
+    w = ember.ones(4, requires_grad=True)
+    first = _accumulate_twice(w, lambda: (w * 3.0).sum())
+    np.testing.assert_array_equal(first, [3.0] * 4)
+    np.testing.assert_array_equal(w.grad.numpy(), [6.0] * 4)
+
+
+def test_gradient_shared_by_two_leaves_is_copied():
+    a = ember.ones(3, requires_grad=True)
+    b = ember.ones(3, requires_grad=True)
+    (a + b).mul(2.0).sum().backward()
+    assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+    a.grad.add_(1.0)
+    np.testing.assert_array_equal(b.grad.numpy(), [2.0] * 3)
+
+
+def test_gradient_kept_by_a_hook_is_not_mutated_by_accumulation():
+    w = ember.ones(3, requires_grad=True)
+    seen = []
+    w.register_hook(seen.append)
+    (w * 2.0).sum().backward()
+    (w * 2.0).sum().backward()
+    np.testing.assert_array_equal(seen[0].numpy(), [2.0] * 3)
+    np.testing.assert_array_equal(w.grad.numpy(), [4.0] * 3)
+
+
+def test_callers_gradient_is_not_taken():
+    x = ember.ones(3, requires_grad=True)
+    g = ember.tensor([1.0, 2.0, 3.0])
+    x.backward(g)
+    x.grad.add_(1.0)
+    np.testing.assert_array_equal(g.numpy(), [1.0, 2.0, 3.0])
+    y = ember.ones(3, requires_grad=True)
+    (y * 1.0).backward(g)
+    y.grad.add_(1.0)
+    np.testing.assert_array_equal(g.numpy(), [1.0, 2.0, 3.0])
+
+
+def test_gradient_a_function_keeps_is_not_taken():
+    kept = []
+
+    class Keep(ember.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1.0
+
+        @staticmethod
+        def backward(ctx, g):
+            out = g * 2.0
+            kept.append(out)
+            return out
+
+    w = ember.ones(3, requires_grad=True)
+    Keep.apply(w).sum().backward()
+    Keep.apply(w).sum().backward()
+    np.testing.assert_array_equal(kept[0].numpy(), [2.0] * 3)
+    np.testing.assert_array_equal(w.grad.numpy(), [4.0] * 3)
+
+
+def test_view_gradient_is_copied():
+    # The gradient of a reshape is a view of the incoming one: never taken as the leaf's .grad.
+    w = ember.ones(2, 3, requires_grad=True)
+    m = w.reshape(6)
+    (m * ember.arange(6.0)).sum().backward()
+    assert w.grad.numpy().base is None or w.grad.numpy().flags.owndata
+    np.testing.assert_array_equal(w.grad.numpy(), [[0, 1, 2], [3, 4, 5]])

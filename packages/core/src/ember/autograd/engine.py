@@ -7,6 +7,7 @@ This loop runs once per node of every backward, so it is written for the interpr
 per node or leaf holding its pending-edge count and gradient sum (one dict lookup per edge),
 locals instead of attribute lookups, and no helper calls on the per-edge path.
 """
+import sys
 from itertools import repeat
 
 from .grad_mode import state as _grad_state
@@ -162,13 +163,13 @@ def _deliver(leaf, rec, capture, results, create_graph):
             if out is not None:
                 grad, owned = out, False
     if leaf.grad is None:
-        if create_graph:
+        if create_graph or owned or _unshared(grad, leaf):
             leaf.grad = grad
         else:
             # A tensor of its own, so later in-place accumulation never writes into a value
             # the graph, another leaf or a caller holds (pass-through backward formulas such as
             # addition hand the same array to several edges).
-            leaf.grad = grad if owned else Tensor._make(grad._data.copy())
+            leaf.grad = Tensor._make(grad._data.copy())
     elif create_graph:
         leaf.grad = leaf.grad + grad
     else:
@@ -176,3 +177,56 @@ def _deliver(leaf, rec, capture, results, create_graph):
     if leaf._post_accumulate_hooks:
         for hook in leaf._post_accumulate_hooks:
             hook(leaf)
+
+
+# (tensor, array) reference counts `_unshared` sees for a gradient that nothing but the engine's
+# own locals holds, measured by `_calibrate` on first use rather than assumed: they depend on
+# this loop's code and the interpreter.
+_sole_refs = None
+_calibrating = False
+
+
+def _unshared(grad, leaf):
+    """Whether `grad` is a fresh result that no other tensor, view, node, leaf or caller refers
+    to, so it can become `leaf.grad` as it is instead of as a copy (PyTorch's AccumulateGrad
+    steals such a gradient the same way, by reference count). A view (of scratch memory, say),
+    another dtype, shape or a non-contiguous layout is always copied."""
+    global _sole_refs
+    arr = grad._data
+    if (arr.base is not None or arr.dtype != leaf._data.dtype or arr.shape != leaf._data.shape
+            or not arr.flags.c_contiguous):
+        return False
+    refs = (sys.getrefcount(grad), sys.getrefcount(arr))
+    if _calibrating:
+        _sole_refs = refs
+        return False
+    if _sole_refs is None:
+        _calibrate()
+    return refs[0] <= _sole_refs[0] and refs[1] <= _sole_refs[1]
+
+
+def _calibrate():
+    """Measure `_sole_refs` on a backward whose leaf gradient is known to be held by nothing
+    else: `x * 2` hands its leaf a fresh product, through the same loop as any other graph."""
+    global _calibrating
+    import numpy
+
+    from .._tensor import Tensor
+    x = Tensor._make(numpy.ones(2, numpy.float32), requires_grad=True)
+    _calibrating = True
+    try:
+        with _grad_state_enabled():
+            (x * 2.0).sum().backward()
+    finally:
+        _calibrating = False
+
+
+class _grad_state_enabled:
+    """Grad mode on for the calibration graph, whatever the caller's mode is."""
+
+    def __enter__(self):
+        self.prev = _grad_state.enabled
+        _grad_state.enabled = True
+
+    def __exit__(self, *exc):
+        _grad_state.enabled = self.prev
