@@ -95,6 +95,13 @@ def _blend(new, old, m):
 
 
 # ------------------------------------------------------------------------------ forward passes
+def _step_weight(xp, w_hh):
+    """W_hh transposed into its own contiguous array, once per sequence: every step multiplies
+    by it, and OpenBLAS runs (B, H) @ (H, G*H) faster on a contiguous operand than on the
+    transposed view (32 x 256 @ 256 x 1024: 155 vs 190 us, 50 times per LSTM layer)."""
+    return xp.ascontiguousarray(w_hh.T)
+
+
 def _lstm_forward(xp, x, w_hh, b_hh, h, c, w_hr, mask, reverse, cache):
     steps, batch = x.shape[:2]
     hid, h_out = w_hh.shape[0] // 4, w_hh.shape[1]
@@ -113,7 +120,7 @@ def _lstm_forward(xp, x, w_hh, b_hh, h, c, w_hr, mask, reverse, cache):
     offset = scale.copy()
     offset[2 * hid:3 * hid] = 0
     xb = x + b_hh if b_hh is not None else x
-    w_t = w_hh.T
+    w_t = _step_weight(xp, w_hh)
     c0 = c
     for t in _steps(steps, reverse):
         h_prev[t] = h
@@ -148,7 +155,7 @@ def _gru_forward(xp, x, w_hh, b_hh, h, c, w_hr, mask, reverse, cache):
     acts = xp.empty((steps, batch, 3 * hid), dtype=x.dtype)  # r, z, n after activation
     hn_lin = xp.empty((steps, batch, hid), dtype=x.dtype)  # W_hn h + b_hn
     h_prev = xp.empty((steps, batch, hid), dtype=x.dtype)
-    w_t = w_hh.T
+    w_t = _step_weight(xp, w_hh)
     for t in _steps(steps, reverse):
         h_prev[t] = h
         hh = h @ w_t
@@ -172,7 +179,7 @@ def _simple_forward(relu):
         ys = xp.empty((steps, batch, hid), dtype=x.dtype)
         h_new_all = xp.empty((steps, batch, hid), dtype=x.dtype)
         h_prev = xp.empty((steps, batch, hid), dtype=x.dtype)
-        w_t = w_hh.T
+        w_t = _step_weight(xp, w_hh)
         for t in _steps(steps, reverse):
             h_prev[t] = h
             pre = x[t] + h @ w_t
