@@ -111,40 +111,50 @@ def _lstm_forward(xp, x, w_hh, b_hh, h, c, w_hr, mask, reverse, cache):
     acts = xp.empty((steps, batch, 4 * hid), dtype=dt)  # i, f, g, o after activation
     cells = xp.empty((steps, batch, hid), dtype=dt)  # c_t (after masking)
     tanh_c = xp.empty((steps, batch, hid), dtype=dt)
-    h_prev = xp.empty((steps, batch, h_out), dtype=dt)
     pre_proj = xp.empty((steps, batch, hid), dtype=dt) if w_hr is not None else None
     # All four activations in one pass: sigmoid(x) = 0.5 * tanh(0.5 x) + 0.5 on i, f, o and
-    # plain tanh on g, as `tanh(a * scale) * scale + offset`.
+    # plain tanh on g, as `tanh(a * scale) * scale + offset`. The inner scale is folded into
+    # W_hh^T's columns and the input projections once per sequence rather than once per step.
     scale = xp.full(4 * hid, 0.5, dtype=dt)
     scale[2 * hid:3 * hid] = 1
     offset = scale.copy()
     offset[2 * hid:3 * hid] = 0
-    xb = x + b_hh if b_hh is not None else x
+    xb = (x + b_hh if b_hh is not None else x) * scale
     w_t = _step_weight(xp, w_hh)
-    c0 = c
+    w_t *= scale
+    c0, h0 = c, h
+    # Each step writes its states straight into the outputs; scratch only where a mask blends
+    # them with the previous state or the projection follows.
+    c_new = xp.empty((batch, hid), dtype=dt) if mask is not None else None
+    h_new = xp.empty((batch, hid), dtype=dt) if mask is not None or w_hr is not None else None
+    ig = xp.empty((batch, hid), dtype=dt)
     for t in _steps(steps, reverse):
-        h_prev[t] = h
         a = acts[t]
         xp.matmul(h, w_t, out=a)
         a += xb[t]
-        a *= scale
         xp.tanh(a, out=a)
         a *= scale
         a += offset
-        c_new = a[:, hid:2 * hid] * c
-        c_new += a[:, :hid] * a[:, 2 * hid:3 * hid]
+        cn = cells[t] if c_new is None else c_new
+        xp.multiply(a[:, hid:2 * hid], c, out=cn)
+        xp.multiply(a[:, :hid], a[:, 2 * hid:3 * hid], out=ig)
+        cn += ig
         tc = tanh_c[t]
-        xp.tanh(c_new, out=tc)
-        h_new = a[:, 3 * hid:] * tc
+        xp.tanh(cn, out=tc)
+        hn = ys[t] if h_new is None else h_new
+        xp.multiply(a[:, 3 * hid:], tc, out=hn)
         if w_hr is not None:
-            pre_proj[t] = h_new
-            h_new = h_new @ w_hr.T
-        m = None if mask is None else mask[t]
-        ys[t], cells[t] = _blend(h_new, h, m), _blend(c_new, c, m)
+            pre_proj[t] = hn
+            hn = hn @ w_hr.T
+        if mask is not None:
+            cells[t] = _blend(cn, c, mask[t])
+        if h_new is not None:
+            ys[t] = _blend(hn, h, None if mask is None else mask[t])
         h, c = ys[t], cells[t]
     out[steps * batch * h_out:] = c.reshape(-1)
+    # The state entering each step, for W_hh's gradient: one shifted copy of the outputs.
     cache.update(acts=acts, cells=cells, c0=c0, tanh_c=tanh_c,
-                 h_prev=h_prev, pre_proj=pre_proj)
+                 h_prev=_shifted(ys, h0, reverse), pre_proj=pre_proj)
     return out
 
 
