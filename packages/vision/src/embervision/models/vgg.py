@@ -82,7 +82,10 @@ cfgs = {
 def _vgg(cfg, batch_norm, weights, progress, **kwargs):
     if weights is not None:
         kwargs["init_weights"] = False  # the checkpoint overwrites every parameter anyway
-        _ovewrite_named_param(kwargs, "num_classes", _IMAGENET_NUM_CLASSES)
+        # Weights without categories (IMAGENET1K_FEATURES) dictate no head size; their
+        # checkpoint still holds a 1000-way classifier, so the default is what loads.
+        if weights.meta["categories"] is not None:
+            _ovewrite_named_param(kwargs, "num_classes", _IMAGENET_NUM_CLASSES)
     model = VGG(make_layers(cfgs[cfg], batch_norm=batch_norm), **kwargs)
     if weights is not None:
         _load_weights(model, weights, progress)
@@ -122,10 +125,19 @@ class VGG13_BN_Weights(WeightsEnum):
     DEFAULT = IMAGENET1K_V1
 
 
-# torchvision also publishes VGG16 IMAGENET1K_FEATURES (SSD's feature extractor, no classifier
-# weights, its own normalization); it is not offered here.
 class VGG16_Weights(WeightsEnum):
     IMAGENET1K_V1 = _weights("vgg16-397923af.pth", 138357544, 71.592, 90.382)
+    # SSD's VGG-16 trunk (amdegroot/ssd.pytorch), for feature extraction only: its classifier
+    # is NaN-filled (it loads as is, hence no categories and no accuracy), and it was trained on
+    # 0-255 pixel values minus the mean, which a std of 1/255 reproduces from [0, 1] inputs.
+    IMAGENET1K_FEATURES = Weights(
+        url="https://download.pytorch.org/models/vgg16_features-amdegroot-88682ab5.pth",
+        transforms=partial(ImageClassification, crop_size=224, mean=(0.48235, 0.45882, 0.40784),
+                           std=(1.0 / 255.0, 1.0 / 255.0, 1.0 / 255.0)),
+        meta={"categories": None, "min_size": (32, 32), "num_params": 138357544,
+              "recipe": "https://github.com/amdegroot/ssd.pytorch#training-ssd",
+              "_metrics": {"ImageNet-1K": {"acc@1": float("nan"), "acc@5": float("nan")}}},
+    )
     DEFAULT = IMAGENET1K_V1
 
 

@@ -157,8 +157,30 @@ def _weights(file_name, num_params, acc1, acc5):
     )
 
 
+def _swag_weights(file_name, size, num_params, acc1, acc5, recipe):
+    """Weights from SWAG (Singh et al., 2022), evaluated with a bicubic resize straight to the
+    crop size."""
+    return Weights(
+        url=f"https://download.pytorch.org/models/{file_name}",
+        transforms=partial(ImageClassification, crop_size=size, resize_size=size,
+                           interpolation="bicubic"),
+        meta={"categories": _IMAGENET_CATEGORIES,
+              "min_size": (size, size), "num_params": num_params, "recipe": recipe,
+              "license": "https://github.com/facebookresearch/SWAG/blob/main/LICENSE",
+              "_metrics": {"ImageNet-1K": {"acc@1": acc1, "acc@5": acc5}}},
+    )
+
+
 class ViT_B_16_Weights(WeightsEnum):
     IMAGENET1K_V1 = _weights("vit_b_16-c867db91.pth", 86567656, 81.072, 95.318)
+    # The SWAG trunk fine-tuned end to end at 384 px: min_size makes the builder use
+    # image_size=384 (a longer position embedding, hence more parameters).
+    IMAGENET1K_SWAG_E2E_V1 = _swag_weights("vit_b_16_swag-9ac1b537.pth", 384, 86859496, 85.304,
+                                           97.65, "https://github.com/facebookresearch/SWAG")
+    # The frozen SWAG trunk with a linear classifier trained on top, at 224 px.
+    IMAGENET1K_SWAG_LINEAR_V1 = _swag_weights("vit_b_16_lc_swag-4e70ced5.pth", 224, 86567656,
+                                              81.886, 96.18,
+                                              "https://github.com/pytorch/vision/pull/5793")
     DEFAULT = IMAGENET1K_V1
 
 
