@@ -114,3 +114,27 @@ def test_view_gradient_is_copied():
     (m * ember.arange(6.0)).sum().backward()
     assert w.grad.numpy().base is None or w.grad.numpy().flags.owndata
     np.testing.assert_array_equal(w.grad.numpy(), [[0, 1, 2], [3, 4, 5]])
+
+
+def test_calibration_is_not_disturbed_by_other_threads():
+    import threading
+
+    from ember.autograd import engine
+    expected = engine._sole_refs
+    assert expected is not None  # earlier tests ran a backward
+
+    def work():
+        for _ in range(50):
+            a = ember.ones(3, requires_grad=True)
+            b = ember.ones(3, requires_grad=True)
+            (a + b).sum().backward()  # a gradient shared by two leaves
+            a.grad.add_(1.0)
+            assert b.grad.numpy().tolist() == [1.0, 1.0, 1.0]
+
+    engine._sole_refs = None
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert engine._sole_refs == expected

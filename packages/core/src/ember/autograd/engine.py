@@ -8,6 +8,7 @@ per node or leaf holding its pending-edge count and gradient sum (one dict looku
 locals instead of attribute lookups, and no helper calls on the per-edge path.
 """
 import sys
+import threading
 from itertools import repeat
 
 from .grad_mode import state as _grad_state
@@ -183,7 +184,9 @@ def _deliver(leaf, rec, capture, results, create_graph):
 # own locals holds, measured by `_calibrate` on first use rather than assumed: they depend on
 # this loop's code and the interpreter.
 _sole_refs = None
-_calibrating = False
+# The thread measuring them: only its own calibration backward may record the counts.
+_calibrating = None
+_calibration_lock = threading.Lock()
 
 
 def _unshared(grad, leaf):
@@ -197,7 +200,7 @@ def _unshared(grad, leaf):
             or not arr.flags.c_contiguous):
         return False
     refs = (sys.getrefcount(grad), sys.getrefcount(arr))
-    if _calibrating:
+    if _calibrating == threading.get_ident():
         _sole_refs = refs
         return False
     if _sole_refs is None:
@@ -207,26 +210,21 @@ def _unshared(grad, leaf):
 
 def _calibrate():
     """Measure `_sole_refs` on a backward whose leaf gradient is known to be held by nothing
-    else: `x * 2` hands its leaf a fresh product, through the same loop as any other graph."""
+    else: `x * 2` hands its leaf a fresh product, through the same loop as any other graph.
+    One thread measures; others arriving meanwhile wait for its result."""
     global _calibrating
     import numpy
 
     from .._tensor import Tensor
-    x = Tensor._make(numpy.ones(2, numpy.float32), requires_grad=True)
-    _calibrating = True
-    try:
-        with _grad_state_enabled():
-            (x * 2.0).sum().backward()
-    finally:
-        _calibrating = False
-
-
-class _grad_state_enabled:
-    """Grad mode on for the calibration graph, whatever the caller's mode is."""
-
-    def __enter__(self):
-        self.prev = _grad_state.enabled
+    with _calibration_lock:
+        if _sole_refs is not None:
+            return
+        x = Tensor._make(numpy.ones(2, numpy.float32), requires_grad=True)
+        _calibrating = threading.get_ident()
+        prev = _grad_state.enabled
         _grad_state.enabled = True
-
-    def __exit__(self, *exc):
-        _grad_state.enabled = self.prev
+        try:
+            (x * 2.0).sum().backward()
+        finally:
+            _grad_state.enabled = prev
+            _calibrating = None
