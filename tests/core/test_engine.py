@@ -127,9 +127,10 @@ def test_calibration_is_not_disturbed_by_other_threads():
         for _ in range(50):
             a = ember.ones(3, requires_grad=True)
             b = ember.ones(3, requires_grad=True)
-            (a + b).sum().backward()  # a gradient shared by two leaves
+            # add hands one fresh gradient to both leaves: only reference counts tell it is shared
+            ((a + b) * 2.0).sum().backward()
             a.grad.add_(1.0)
-            assert b.grad.numpy().tolist() == [1.0, 1.0, 1.0]
+            assert b.grad.numpy().tolist() == [2.0, 2.0, 2.0]
 
     engine._sole_refs = None
     threads = [threading.Thread(target=work) for _ in range(4)]
