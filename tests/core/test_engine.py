@@ -117,6 +117,7 @@ def test_view_gradient_is_copied():
 
 
 def test_calibration_is_not_disturbed_by_other_threads():
+    # Graphs are built here: grad mode is process-wide in ember, so only backward runs in threads.
     import threading
 
     from ember.autograd import engine
@@ -124,20 +125,32 @@ def test_calibration_is_not_disturbed_by_other_threads():
     (w * 2.0).sum().backward()  # calibrates in this thread alone
     expected = engine._sole_refs
     assert expected is not None
+    jobs = []
+    for _ in range(4):
+        leaves = [(ember.ones(3, requires_grad=True), ember.ones(3, requires_grad=True))
+                  for _ in range(50)]
+        # add hands one fresh gradient to both leaves: only reference counts tell it is shared
+        jobs.append([(a, b, ((a + b) * 2.0).sum()) for a, b in leaves])
+    errors = []
 
-    def work():
-        for _ in range(50):
-            a = ember.ones(3, requires_grad=True)
-            b = ember.ones(3, requires_grad=True)
-            # add hands one fresh gradient to both leaves: only reference counts tell it is shared
-            ((a + b) * 2.0).sum().backward()
-            a.grad.add_(1.0)
-            assert b.grad.numpy().tolist() == [2.0, 2.0, 2.0]
+    def work(job):
+        try:
+            for a, b, loss in job:
+                loss.backward()
+                a.grad.add_(1.0)
+                assert b.grad.numpy().tolist() == [2.0, 2.0, 2.0]
+        except Exception as exc:  # reported by the main thread
+            errors.append(exc)
 
     engine._sole_refs = None
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    prev = ember.is_grad_enabled()
+    threads = [threading.Thread(target=work, args=(job,)) for job in jobs]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        ember.set_grad_enabled(prev)  # concurrent backward calls restore each other's mode
+    assert not errors, errors
     assert engine._sole_refs == expected
