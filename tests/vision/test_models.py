@@ -278,6 +278,44 @@ def test_weights_transforms():
         preprocess(ember.rand(5, 5))
 
 
+@pytest.mark.parametrize("interpolation", ["bilinear", "bicubic"])
+def test_transforms_on_pil_resize_and_crop_in_uint8(interpolation):
+    """A PIL image is resized and cropped by Pillow before becoming a float tensor (torchvision's
+    order): every value is a uint8 level of Pillow's own resize, normalized."""
+    from PIL import Image
+
+    from embervision.models._presets import ImageClassification
+    # Pure black and white: Pillow clips bicubic overshoot between its two passes.
+    pixels = np.random.default_rng(0).integers(0, 2, (90, 131, 3), dtype=np.uint8) * 255
+    image = Image.fromarray(pixels)
+    preset = ImageClassification(crop_size=40, resize_size=48, interpolation=interpolation)
+    out = preset(image)
+    assert out.shape == (3, 40, 40) and out.dtype == ember.float32
+    mean, std = np.array(preset.mean)[:, None, None], np.array(preset.std)[:, None, None]
+    levels = out.numpy() * std + mean
+    assert levels.min() >= -1e-6 and levels.max() <= 1 + 1e-6
+    resample = {"bilinear": Image.Resampling.BILINEAR, "bicubic": Image.Resampling.BICUBIC}
+    resized = np.asarray(image.resize((69, 48), resample[interpolation]))  # 48 * 131 / 90 -> 69
+    expected = resized[4:44, 14:54].transpose(2, 0, 1) / 255.0  # offsets round(4.0), round(14.5)
+    np.testing.assert_allclose(levels, expected, atol=1e-6)
+
+
+def test_transforms_on_pil_pad_a_crop_larger_than_the_resized_image():
+    from PIL import Image
+
+    from embervision.models._presets import ImageClassification
+    preset = ImageClassification(crop_size=32, resize_size=24)
+    out = preset(Image.fromarray(np.full((30, 45, 3), 255, dtype=np.uint8))).numpy()
+    assert out.shape == (3, 32, 32)
+    mean, std = np.array(preset.mean), np.array(preset.std)
+    # 24 x 36 resized, then 4 zero rows above and below and the width cropped to 32.
+    np.testing.assert_allclose(out[:, :4], np.broadcast_to((-mean / std)[:, None, None],
+                                                           (3, 4, 32)), rtol=1e-6)
+    np.testing.assert_allclose(out[:, 4:28], np.broadcast_to(((1 - mean) / std)[:, None, None],
+                                                             (3, 24, 32)), rtol=1e-6)
+    np.testing.assert_allclose(out[:, 28:], out[:, :4], rtol=0)
+
+
 @pytest.mark.parity
 @pytest.mark.parametrize("interpolation", ["bilinear", "bicubic"])
 def test_transforms_parity(interpolation):

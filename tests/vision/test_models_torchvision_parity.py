@@ -152,3 +152,33 @@ def test_transforms_parity(build, tv):
     atol = 1.0 if not expected.dtype.is_floating_point else 1e-5
     np.testing.assert_allclose(actual.numpy().astype(np.float64),
                                expected.numpy().astype(np.float64), atol=atol)
+
+
+def _preset_images():
+    """Noise, pure black and white regions (bicubic overshoot that Pillow clips between its two
+    uint8 passes) and an image smaller than the crop (upscaled)."""
+    from PIL import Image
+    rng = np.random.default_rng(2)
+    black_white = np.zeros((230, 317, 3), dtype=np.uint8)
+    black_white[:, ::5] = 255
+    black_white[60:170, 100:220] = 255
+    return {"noise": Image.fromarray(rng.integers(0, 256, (300, 451, 3), dtype=np.uint8)),
+            "black_white": Image.fromarray(black_white),
+            "small": Image.fromarray(rng.integers(0, 256, (150, 97, 3), dtype=np.uint8))}
+
+
+@pytest.mark.parametrize("interpolation", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("crop_size, resize_size", [(224, 256), (224, 160), (384, 384)])
+def test_image_classification_preset_on_pil_matches(tv, interpolation, crop_size, resize_size):
+    from torchvision.transforms import InterpolationMode
+    from torchvision.transforms._presets import ImageClassification as Theirs
+
+    from embervision.models._presets import ImageClassification as Ours
+    theirs = Theirs(crop_size=crop_size, resize_size=resize_size,
+                    interpolation=InterpolationMode(interpolation))
+    ours = Ours(crop_size=crop_size, resize_size=resize_size, interpolation=interpolation)
+    for name, image in _preset_images().items():
+        expected, actual = theirs(image).numpy(), ours(image).numpy()
+        assert actual.shape == expected.shape == (3, crop_size, crop_size), name
+        # resize_size < crop_size pads the crop with zeros, as torchvision's center_crop does.
+        np.testing.assert_array_equal(actual, expected, err_msg=name)

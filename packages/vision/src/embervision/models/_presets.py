@@ -1,12 +1,16 @@
 """The inference preprocessing a classification checkpoint was evaluated with
 (torchvision's `transforms/_presets.py`): resize the shorter side with antialiasing, center-crop,
-scale to [0, 1] and normalize. Self-contained on ember ops so the model zoo does not depend on
-`embervision.transforms`.
+scale to [0, 1] and normalize. A PIL image goes through Pillow in torchvision's order (resize and
+crop in uint8, then to a float tensor) so the values match torchvision's exactly; a tensor is
+resized here with ember ops (autograd flows through).
 """
 import numpy as np
+from PIL import Image
 
 import ember
 from ember import nn
+
+from ..transforms import functional as F
 
 __all__ = ["ImageClassification"]
 
@@ -47,7 +51,7 @@ def _resize_matrix(in_size, out_size, interpolation):
 def _as_tensor(img):
     if isinstance(img, ember.Tensor):
         return img
-    # A PIL image (or anything array-like in HWC layout) becomes a CHW uint8 tensor.
+    # Anything array-like in HWC layout becomes a CHW tensor.
     array = np.asarray(img)
     if array.ndim == 2:
         array = array[:, :, None]
@@ -85,7 +89,14 @@ class ImageClassification(nn.Module):
                             dtype=img.dtype, device=img.device)
         return rows @ img @ cols
 
-    def forward(self, img):
+    def _pil_to_float(self, img):
+        # torchvision resizes a PIL image with Pillow (two uint8 passes, rounded and clipped in
+        # between) and crops it (padding when smaller) before converting: the same steps here.
+        img = F.resize(img, self.resize_size, interpolation=self.interpolation)
+        img = F.center_crop(img, self.crop_size)
+        return F.convert_image_dtype(F.pil_to_tensor(img), ember.float32)
+
+    def _tensor_to_float(self, img):
         img = _as_tensor(img)
         if img.ndim < 3:
             raise ValueError(f"ImageClassification: expected an image of shape (..., C, H, W), "
@@ -97,10 +108,14 @@ class ImageClassification(nn.Module):
         crop = self.crop_size[0]
         h, w = img.shape[-2:]
         top, left = int(round((h - crop) / 2.0)), int(round((w - crop) / 2.0))
-        img = img[..., top:top + crop, left:left + crop]
-        mean = ember.tensor(self.mean, dtype=img.dtype, device=img.device).reshape(-1, 1, 1)
-        std = ember.tensor(self.std, dtype=img.dtype, device=img.device).reshape(-1, 1, 1)
-        return (img - mean) / std
+        return img[..., top:top + crop, left:left + crop]
+
+    def forward(self, img):
+        if isinstance(img, Image.Image):
+            img = self._pil_to_float(img)
+        else:
+            img = self._tensor_to_float(img)
+        return F.normalize(img, self.mean, self.std)
 
     def __repr__(self):
         return (f"{self.__class__.__name__}(\n    crop_size={self.crop_size}\n"
