@@ -105,10 +105,7 @@ class ImageClassification(nn.Module):
         img = self._resize(img.to(ember.float32))
         if is_uint8:  # torchvision resizes uint8 images in uint8: round like it does
             img = img.round().clamp(0, 255) / 255.0
-        crop = self.crop_size[0]
-        h, w = img.shape[-2:]
-        top, left = int(round((h - crop) / 2.0)), int(round((w - crop) / 2.0))
-        return img[..., top:top + crop, left:left + crop]
+        return F.center_crop(img, self.crop_size)  # pads with zeros when smaller, as torchvision
 
     def forward(self, img):
         if isinstance(img, Image.Image):
