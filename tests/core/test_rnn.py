@@ -226,3 +226,14 @@ def test_errors():
         nn.RNN(3, 4, nonlinearity="sigmoid")
     with pytest.raises(ValueError, match="proj_size has to be smaller"):
         nn.LSTM(3, 4, proj_size=4)
+
+
+def test_lstm_forward_leaves_a_fortran_ordered_weight_untouched():
+    # The forward scales a copy of W_hh^T; when W_hh is F-ordered its transpose is already
+    # C-contiguous, and that copy must still be a new array.
+    lstm = ember.nn.LSTM(8, 16)
+    weight = np.asfortranarray(lstm.weight_hh_l0.detach().numpy())
+    lstm.weight_hh_l0 = ember.nn.Parameter(ember.from_numpy(weight))
+    before = weight.copy()
+    lstm(ember.randn(5, 3, 8))
+    np.testing.assert_array_equal(lstm.weight_hh_l0.detach().numpy(), before)

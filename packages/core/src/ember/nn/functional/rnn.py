@@ -120,8 +120,10 @@ def _lstm_forward(xp, x, w_hh, b_hh, h, c, w_hr, mask, reverse, cache):
     offset = scale.copy()
     offset[2 * hid:3 * hid] = 0
     xb = (x + b_hh if b_hh is not None else x) * scale
-    w_t = _step_weight(xp, w_hh)
-    w_t *= scale
+    # A contiguous scaled copy of W_hh^T (see `_step_weight`); written into a new array so the
+    # weight itself is never scaled, whatever its layout.
+    w_t = xp.empty((h_out, 4 * hid), dtype=dt)
+    xp.multiply(w_hh.T, scale, out=w_t)
     c0, h0 = c, h
     # Each step writes its states straight into the outputs; scratch only where a mask blends
     # them with the previous state or the projection follows.
