@@ -83,8 +83,8 @@ class Workload:
 # Idle time before each framework's block of steps. Both frameworks' thread pools busy-wait
 # after their last parallel region (OpenBLAS for up to ~0.1 s, OpenMP for less), and on a 2-core
 # machine spinning threads of one framework take the cores from the other: stepping the two
-# frameworks alternately in one process measured the MLP at 13.6 vs 10.0 ms against 7.8 vs
-# 3.2 ms for each framework alone in its own process.
+# frameworks alternately in one process measured the MLP at 13.6 vs 10.0 ms against 5.5 vs
+# 3.5 ms for each framework alone in its own process.
 SETTLE_SECONDS = 0.25
 # Timed steps of one framework run back to back for at least this long before switching.
 BLOCK_SECONDS = 0.5
