@@ -159,3 +159,15 @@ def test_bad_arguments():
         ember.autocast("tpu")
     with pytest.raises(RuntimeError, match="dtype"):
         ember.autocast("cpu", dtype=ember.float64)
+
+
+def test_autocast_is_per_thread():
+    import threading
+    seen = []
+    with ember.autocast("cpu", dtype=ember.bfloat16):
+        t = threading.Thread(target=lambda: seen.append(
+            (ember.ones(2, 2) @ ember.ones(2, 2)).dtype))
+        t.start()
+        t.join()
+        assert (ember.ones(2, 2) @ ember.ones(2, 2)).dtype == ember.bfloat16
+    assert seen == [ember.float32]

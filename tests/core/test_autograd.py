@@ -383,3 +383,29 @@ def test_leaf_gradients_never_share_memory():
     np.testing.assert_allclose(a.grad.numpy(), [2, 2])
     np.testing.assert_allclose(b.grad.numpy(), [2, 2])
     np.testing.assert_allclose(t.numpy(), [1, 1])
+
+
+def test_grad_mode_is_per_thread():
+    # As in PyTorch: no_grad in one thread leaves recording on in another, and a new thread
+    # starts with recording on whatever its parent does.
+    import threading
+    seen = {}
+    inside = threading.Event()
+    release = threading.Event()
+
+    def other():
+        seen["start"] = ember.is_grad_enabled()
+        inside.set()
+        release.wait(5)
+        x = ember.ones(2, requires_grad=True)
+        seen["records"] = (x * 2).requires_grad
+
+    with ember.no_grad():
+        t = threading.Thread(target=other)
+        t.start()
+        inside.wait(5)
+        release.set()
+        t.join()
+        assert not ember.is_grad_enabled()
+    assert seen == {"start": True, "records": True}
+    assert ember.is_grad_enabled()

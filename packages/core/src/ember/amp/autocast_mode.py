@@ -9,6 +9,7 @@ parameters' own dtype. Casts of parameters (leaf tensors that require grad) are 
 outermost region, as in PyTorch, so a weight used twice is cast once.
 """
 import functools
+import threading
 
 import numpy as np
 
@@ -37,9 +38,9 @@ FLOAT32 = {
 _DEFAULT_DTYPE = {"cpu": _dtypes.bfloat16, "cuda": _dtypes.float16}
 
 
-class _AutocastState:
+class _AutocastState(threading.local):
     # `on` is the one flag ops read; `dtypes` holds each device type's low dtype (None = off).
-    __slots__ = ("on", "dtypes", "cache", "cache_enabled", "depth")
+    # Per thread, as in PyTorch (each thread starts with autocast off).
 
     def __init__(self):
         self.on = False
