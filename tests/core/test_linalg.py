@@ -156,14 +156,57 @@ def test_qr_parity(mode):
                                    else a, atol=1e-10)
 
 
+# Functions of the SVD and QR factors that do not depend on their sign choices (LAPACK and
+# torch may flip a singular vector pair or a Q column with its R row).
+DECOMPOSITIONS = {
+    "svd_S": lambda m, a: m.linalg.svd(a, full_matrices=False).S,
+    "svd_UVh": lambda m, a: (lambda r: r.U @ r.Vh)(m.linalg.svd(a, full_matrices=False)),
+    "svd_abs": lambda m, a: (lambda r: (r.U.abs(), r.Vh.abs()))(
+        m.linalg.svd(a, full_matrices=False)),
+    "svd_full_square": lambda m, a: (lambda r: (r.U @ r.Vh, r.S))(m.linalg.svd(a)),
+    "qr_abs": lambda m, a: tuple(t.abs() for t in m.linalg.qr(a)),
+    "qr_QR_products": lambda m, a: (lambda r: (r.Q @ r.R, r.R.square()))(m.linalg.qr(a)),
+    "pinv": lambda m, a: m.linalg.pinv(a),
+}
+DECOMPOSITION_SHAPES = {"svd_full_square": [(3, 3), (2, 4, 4)]}
+
+
+def _decomposition_cases():
+    for name in DECOMPOSITIONS:
+        for shape in DECOMPOSITION_SHAPES.get(name, [(4, 3), (2, 5, 3)] + (
+                [] if name.startswith("qr") else [(3, 5)])):
+            yield name, shape
+
+
+@pytest.mark.parametrize("name,shape", list(_decomposition_cases()))
+def test_decomposition_gradcheck(name, shape):
+    fn = DECOMPOSITIONS[name]
+    check_gradcheck(lambda a: fn(ember, a), rand(*shape), gradgrad=len(shape) == 2)
+
+
 @pytest.mark.parity
-def test_forward_only_parity():
-    check_parity(lambda m, a: m.linalg.pinv(a), rand(2, 4, 3), grad=False)
+@pytest.mark.parametrize("name,shape", list(_decomposition_cases()))
+def test_decomposition_gradient_parity(name, shape):
+    check_parity(DECOMPOSITIONS[name], rand(*shape), layouts=("contiguous",))
+
+
+def test_decomposition_gradient_errors():
+    a = ember.tensor(rand(4, 3), requires_grad=True)
+    with pytest.raises(RuntimeError, match="full_matrices=True"):
+        ember.linalg.svd(a).U.sum().backward()
+    with pytest.raises(RuntimeError, match="mode='complete'"):
+        ember.linalg.qr(a, mode="complete").Q.sum().backward()
+    wide = ember.tensor(rand(3, 4), requires_grad=True)
+    with pytest.raises(RuntimeError, match="at least as many rows"):
+        ember.linalg.qr(wide).R.sum().backward()
+
+
+@pytest.mark.parity
+def test_rank_lstsq_and_friends_parity():
     check_parity(lambda m, a: m.linalg.matrix_rank(a), rand(2, 4, 3), grad=False)
     low_rank = rand(4, 1) @ rand(1, 4, seed=1)
     check_parity(lambda m, a: m.linalg.matrix_rank(a), low_rank, grad=False)
-    check_parity(lambda m, a, b: m.linalg.lstsq(a, b).solution, rand(5, 3), rand(5, 2, seed=1),
-                 grad=False)
+    check_parity(lambda m, a, b: m.linalg.lstsq(a, b).solution, rand(5, 3), rand(5, 2, seed=1))
     check_parity(lambda m, a, b, c: m.linalg.multi_dot([a, b, c]), rand(3), rand(3, 4),
                  rand(4, 2))
     check_parity(lambda m, a: m.linalg.matrix_power(a, 0), rand(2, 3, 3), grad=False)

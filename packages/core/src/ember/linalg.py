@@ -1,8 +1,9 @@
 """`ember.linalg`: norms, inverses, determinants, solves and decompositions (batched over leading
 dims). Forwards run on the array module's `linalg`; gradients are written with ember ops, so the
-differentiable ones (norms, inv, det, slogdet, solve, cholesky, eigh, svdvals) support
-`create_graph`. Multi-output decompositions give each output its own node: their gradients are
-linear in the output gradients, so the contributions simply add up."""
+differentiable ones (norms, inv, det, slogdet, solve, cholesky, eigh, svdvals, and for real
+inputs svd, qr, pinv, lstsq) support `create_graph`. Multi-output decompositions give each
+output its own node: their gradients are linear in the output gradients, so the contributions
+simply add up."""
 from collections import namedtuple
 
 import numpy as np
@@ -380,15 +381,25 @@ def svdvals(A):
 
 
 def svd(A, full_matrices=True):
-    """U, S, Vh with A = U diag(S) Vh. Forward only: gradients flow through `svdvals`."""
+    """U, S, Vh with A = U diag(S) Vh; differentiable for real inputs (see
+    `_linalg_decomp_grad`; through U and Vh only with full_matrices=False or a square input)."""
+    from ._linalg_decomp_grad import (LinalgSvdSBackward0, LinalgSvdUBackward0,
+                                      LinalgSvdVhBackward0)
     arr = _float_input(A, "svd", square=False)
     U, S, Vh = _lapack("svd", array_module_of(arr).linalg.svd, arr, full_matrices)
     dt = A._data.dtype
-    return SVDResult(*(Tensor._make(x.astype(dt)) for x in (U, S, Vh)))
+    nodes = [None] * 3
+    if requires_grad(A) and not A.dtype.is_complex:
+        nodes = [LinalgSvdUBackward0(None), LinalgSvdSBackward0(None), LinalgSvdVhBackward0(None)]
+        for node in nodes:
+            node.full_matrices = full_matrices
+            node.save(A)
+    return SVDResult(*(attach(x.astype(dt), node, (A,)) for x, node in zip((U, S, Vh), nodes)))
 
 
 def qr(A, mode="reduced"):
-    """Q, R with A = QR (forward only); mode 'reduced', 'complete' or 'r' (Q empty)."""
+    """Q, R with A = QR; mode 'reduced', 'complete' or 'r' (Q empty). Differentiable for real
+    inputs with at least as many rows as columns (see `_linalg_decomp_grad`)."""
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"linalg.qr: qr received unrecognized mode '{mode}' but expected one "
                            "of 'reduced' (default), 'r', or 'complete'")
@@ -399,25 +410,37 @@ def qr(A, mode="reduced"):
         R = xp.linalg.qr(arr, mode="r")
         return QRResult(Tensor._make(xp.empty((0,), dt)), Tensor._make(R.astype(dt)))
     Q, R = xp.linalg.qr(arr, mode=mode)
-    return QRResult(Tensor._make(Q.astype(dt)), Tensor._make(R.astype(dt)))
+    nodes = [None] * 2
+    if requires_grad(A) and not A.dtype.is_complex:
+        from ._linalg_decomp_grad import LinalgQrBackward0
+        nodes = [LinalgQrBackward0(None), LinalgQrBackward0(None)]
+        for node, which in zip(nodes, "QR"):
+            node.which, node.mode = which, mode
+            node.save(A)
+    return QRResult(*(attach(x.astype(dt), node, (A,)) for x, node in zip((Q, R), nodes)))
 
 
 def pinv(A, *, atol=None, rtol=None, hermitian=False):
-    """Moore-Penrose pseudo-inverse (forward only)."""
-    arr = _float_input(A, "pinv", square=False)
-    xp = array_module_of(arr)
+    """Moore-Penrose pseudo-inverse Vh^T diag(1/S) U^T over the singular values above the
+    tolerance; differentiable through `svd` (the cut itself is piecewise constant)."""
+    _float_input(A, "pinv", square=False)
+    U, S, Vh = svd(A, full_matrices=False)
+    s = S._data
+    xp = array_module_of(s)
     if atol is None and rtol is None:
-        rtol = max(arr.shape[-2:]) * np.finfo(arr.dtype).eps
-    U, S, Vh = xp.linalg.svd(arr, full_matrices=False)
-    smax = S.max(axis=-1, keepdims=True) if S.shape[-1] else S
-    cut = xp.maximum(atol or 0.0, (rtol or 0.0) * smax)
-    Sinv = xp.where(S > cut, 1 / xp.where(S > cut, S, 1), 0)
-    out = (Vh.swapaxes(-1, -2) * Sinv[..., None, :]) @ U.swapaxes(-1, -2)
-    return Tensor._make(out.astype(A._data.dtype))
+        rtol = max(A.shape[-2:]) * np.finfo(s.dtype).eps
+    smax = s.max(axis=-1, keepdims=True) if s.shape[-1] else s
+    keep = _const(S, s > xp.maximum(atol or 0.0, (rtol or 0.0) * smax))
+    # 1/S where kept and 0 elsewhere, without ever dividing by a dropped (maybe zero) value.
+    s_inv = keep / (S * keep + (1 - keep))
+    Vt, Ut = _mT(Vh), _mT(U)
+    if A.dtype.is_complex:
+        Vt, Ut = Vt.conj(), Ut.conj()
+    return (Vt * s_inv.unsqueeze(-2)) @ Ut
 
 
 def lstsq(A, B, rcond=None, *, driver=None):
-    """Least-squares solution of A X = B through the pseudo-inverse (forward only)."""
+    """Least-squares solution of A X = B through the pseudo-inverse (differentiable as it is)."""
     X = matmul(pinv(A, rtol=rcond), B if B.ndim == A.ndim else B.reshape(*B.shape, 1))
     if B.ndim != A.ndim:
         X = X.reshape(*X.shape[:-1])

@@ -1,0 +1,121 @@
+"""Gradients of `linalg.svd` and `linalg.qr` (real inputs).
+
+Each output gets its own node, as for eigh: the input's gradient is linear in the output
+gradients, so the nodes' contributions add up. Backward recomputes the factorisation with
+ember's differentiable ops, so `create_graph` gives higher-order gradients.
+
+SVD, A = U diag(S) Vh with k = min(m, n) (Townsend, "Differentiating the Singular Value
+Decomposition", 2016), writing F_ij = 1 / (S_j^2 - S_i^2) off the diagonal:
+    from gS:  U diag(gS) Vh
+    from gU:  U [(F * skew(U^T gU)) S] Vh + (I - U U^T) gU S^-1 Vh
+    from gVh: U [S (F * skew(V^T gV))] Vh + U S^-1 gV^T (I - V V^T),   V = Vh^T, gV = gVh^T
+with skew(X) = X - X^T. Repeated singular values make F infinite, as in PyTorch.
+
+QR, A = Q R with m >= n (reduced), M = R gR^T - gQ^T Q:
+    gA = (gQ + Q copyltu(M)) R^-T,   copyltu(M) = tril(M) + tril(M, -1)^T.
+"""
+from .autograd.graph import Node
+
+
+def _mT(t):
+    return t.transpose(-2, -1)
+
+
+def _reduced_svd(A):
+    from .linalg import svd
+    return svd(A, full_matrices=False)
+
+
+def _inverse_gap(S):
+    """F with F[..., i, j] = 1 / (S_j^2 - S_i^2) off the diagonal and 0 on it."""
+    from .ops.creation import eye
+    s2 = S * S
+    gap = s2.unsqueeze(-2) - s2.unsqueeze(-1)
+    k = S.shape[-1]
+    one = eye(k, dtype=S.dtype, device=S.device)
+    return (1 - one) / (gap + one)
+
+
+class _SvdNode(Node):
+    __slots__ = ("full_matrices",)
+
+    def _check_full(self, A, which):
+        m, n = A.shape[-2:]
+        if self.full_matrices and m != n:
+            raise RuntimeError(f"linalg_svd_backward: Setting full_matrices=True in forward is "
+                               f"not supported in backward for the gradient of {which} of a "
+                               f"non-square input ({m}x{n}); use full_matrices=False")
+
+
+class LinalgSvdUBackward0(_SvdNode):
+    __slots__ = ()
+
+    def backward(self, gU):
+        (A,) = self.unpack()
+        self._check_full(A, "U")
+        U, S, Vh = _reduced_svd(A)
+        k = S.shape[-1]
+        gU = gU[..., :k]
+        UtgU = _mT(U) @ gU
+        inner = (_inverse_gap(S) * (UtgU - _mT(UtgU))) * S.unsqueeze(-2)
+        out = U @ inner @ Vh
+        if A.shape[-2] > k:  # the part of gU outside U's column space
+            out = out + ((gU - U @ UtgU) / S.unsqueeze(-2)) @ Vh
+        return (out,)
+
+
+class LinalgSvdSBackward0(_SvdNode):
+    __slots__ = ()
+
+    def backward(self, gS):
+        (A,) = self.unpack()
+        U, _, Vh = _reduced_svd(A)
+        return ((U * gS.unsqueeze(-2)) @ Vh,)
+
+
+class LinalgSvdVhBackward0(_SvdNode):
+    __slots__ = ()
+
+    def backward(self, gVh):
+        (A,) = self.unpack()
+        self._check_full(A, "Vh")
+        U, S, Vh = _reduced_svd(A)
+        k = S.shape[-1]
+        gV = _mT(gVh[..., :k, :])
+        V = _mT(Vh)
+        VtgV = Vh @ gV
+        inner = S.unsqueeze(-1) * (_inverse_gap(S) * (VtgV - _mT(VtgV)))
+        out = U @ inner @ Vh
+        if A.shape[-1] > k:  # the part of gV outside V's column space
+            out = out + U @ _mT((gV - V @ VtgV) / S.unsqueeze(-2))
+        return (out,)
+
+
+class LinalgQrBackward0(Node):
+    # One node per output (`which` is "Q" or "R"); both use the same formula with the other
+    # output's gradient taken as zero.
+    __slots__ = ("which", "mode")
+
+    def backward(self, g):
+        from ._linalg_factor import solve_triangular
+        from .linalg import qr
+        (A,) = self.unpack()
+        m, n = A.shape[-2:]
+        if self.mode == "complete" and m > n:
+            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' "
+                               f"and nrows > ncols (got {m}x{n})")
+        if m < n:
+            raise RuntimeError(f"linalg.qr: the gradient is implemented for inputs with at "
+                               f"least as many rows as columns (got {m}x{n})")
+        Q, R = qr(A, mode="reduced")
+        if self.which == "Q":
+            M = -(_mT(g) @ Q)
+            base = g
+        else:
+            M = R @ _mT(g)
+            base = None
+        lower = M.tril()
+        copyltu = lower + _mT(lower.tril(-1))
+        rhs = Q @ copyltu if base is None else base + Q @ copyltu
+        # rhs @ R^-T, i.e. the solution X of X R^T = rhs (R^T is lower triangular).
+        return (solve_triangular(_mT(R), rhs, upper=False, left=False),)
