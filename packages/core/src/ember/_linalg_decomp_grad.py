@@ -12,7 +12,8 @@ Decomposition", 2016), writing F_ij = 1 / (S_j^2 - S_i^2) off the diagonal:
 with skew(X) = X - X^T. Repeated singular values make F infinite, as in PyTorch.
 
 QR, A = Q R with m >= n (reduced), M = R gR^T - gQ^T Q:
-    gA = (gQ + Q copyltu(M)) R^-T,   copyltu(M) = tril(M) + tril(M, -1)^T.
+    gA = (gQ + Q copyltu(M)) R^-T,   copyltu(M) = tril(M) + tril(M, -1)^T;
+a wide A = [X | Y] reduces to the square X (see `LinalgQrBackward0`).
 """
 from .autograd.graph import Node
 
@@ -97,25 +98,38 @@ class LinalgQrBackward0(Node):
     __slots__ = ("which", "mode")
 
     def backward(self, g):
-        from ._linalg_factor import solve_triangular
         from .linalg import qr
         (A,) = self.unpack()
         m, n = A.shape[-2:]
         if self.mode == "complete" and m > n:
             raise RuntimeError("The QR decomposition is not differentiable when mode='complete' "
                                f"and nrows > ncols (got {m}x{n})")
-        if m < n:
-            raise RuntimeError(f"linalg.qr: the gradient is implemented for inputs with at "
-                               f"least as many rows as columns (got {m}x{n})")
         Q, R = qr(A, mode="reduced")
-        if self.which == "Q":
-            M = -(_mT(g) @ Q)
-            base = g
-        else:
-            M = R @ _mT(g)
-            base = None
-        lower = M.tril()
-        copyltu = lower + _mT(lower.tril(-1))
-        rhs = Q @ copyltu if base is None else base + Q @ copyltu
-        # rhs @ R^-T, i.e. the solution X of X R^T = rhs (R^T is lower triangular).
-        return (solve_triangular(_mT(R), rhs, upper=False, left=False),)
+        gQ, gR = (g, None) if self.which == "Q" else (None, g)
+        if m >= n:
+            return (_qr_tall_grad(Q, R, gQ, gR),)
+        # A wide A = [X | Y] with X square: X = Q U and Y = Q V for R = [U | V], so Y's part
+        # of the gradient is Q gV and X's is the square case with gQ + Y gV^T for Q.
+        from .ops.joining import cat
+        X_grad_Q, gU, gV = gQ, None, None
+        if gR is not None:
+            gU, gV = gR[..., :m], gR[..., m:]
+            X_grad_Q = A[..., m:] @ _mT(gV)
+        gX = _qr_tall_grad(Q, R[..., :m], X_grad_Q, gU)
+        gY = Q @ gV if gV is not None else gX.new_zeros(A.shape[:-1] + (n - m,))
+        return (cat([gX, gY], dim=-1),)
+
+
+def _qr_tall_grad(Q, R, gQ, gR):
+    """gA = (gQ + Q copyltu(M)) R^-T with M = R gR^T - gQ^T Q, for A = QR with m >= n; `gQ` or
+    `gR` None stands for zero."""
+    from ._linalg_factor import solve_triangular
+    M = R @ _mT(gR) if gR is not None else None
+    if gQ is not None:
+        M = -(_mT(gQ) @ Q) if M is None else M - _mT(gQ) @ Q
+    lower = M.tril()
+    rhs = Q @ (lower + _mT(lower.tril(-1)))
+    if gQ is not None:
+        rhs = rhs + gQ
+    # rhs @ R^-T, i.e. the solution X of X R^T = rhs (R^T is lower triangular).
+    return solve_triangular(_mT(R), rhs, upper=False, left=False)

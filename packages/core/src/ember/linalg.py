@@ -399,7 +399,7 @@ def svd(A, full_matrices=True):
 
 def qr(A, mode="reduced"):
     """Q, R with A = QR; mode 'reduced', 'complete' or 'r' (Q empty). Differentiable for real
-    inputs with at least as many rows as columns (see `_linalg_decomp_grad`)."""
+    inputs (see `_linalg_decomp_grad`), except mode='complete' with more rows than columns."""
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"linalg.qr: qr received unrecognized mode '{mode}' but expected one "
                            "of 'reduced' (default), 'r', or 'complete'")
