@@ -167,8 +167,11 @@ DECOMPOSITIONS = {
     "qr_abs": lambda m, a: tuple(t.abs() for t in m.linalg.qr(a)),
     "qr_QR_products": lambda m, a: (lambda r: (r.Q @ r.R, r.R.square()))(m.linalg.qr(a)),
     "pinv": lambda m, a: m.linalg.pinv(a),
+    "lu_factor": lambda m, a: m.linalg.lu_factor(a).LU,
+    "lu": lambda m, a: tuple(m.linalg.lu(a)[1:]),
 }
-DECOMPOSITION_SHAPES = {"svd_full_square": [(3, 3), (2, 4, 4)]}
+DECOMPOSITION_SHAPES = {"svd_full_square": [(3, 3), (2, 4, 4)], "lu_factor": [(3, 3), (2, 4, 4)],
+                        "lu": [(3, 3), (2, 4, 4)]}
 
 
 def _decomposition_cases():
@@ -195,6 +198,8 @@ def test_decomposition_gradient_errors():
         ember.linalg.svd(a).U.sum().backward()
     with pytest.raises(RuntimeError, match="mode='complete'"):
         ember.linalg.qr(a, mode="complete").Q.sum().backward()
+    with pytest.raises(RuntimeError, match="square"):
+        ember.linalg.lu_factor(a).LU.sum().backward()
 
 
 @pytest.mark.parity

@@ -1,4 +1,4 @@
-"""Gradients of `linalg.svd` and `linalg.qr` (real inputs).
+"""Gradients of `linalg.svd`, `linalg.qr` and `linalg.lu_factor` (real inputs).
 
 Each output gets its own node, as for eigh: the input's gradient is linear in the output
 gradients, so the nodes' contributions add up. Backward recomputes the factorisation with
@@ -133,3 +133,22 @@ def _qr_tall_grad(Q, R, gQ, gR):
         rhs = rhs + gQ
     # rhs @ R^-T, i.e. the solution X of X R^T = rhs (R^T is lower triangular).
     return solve_triangular(_mT(R), rhs, upper=False, left=False)
+
+
+class LinalgLuFactorExBackward0(Node):
+    # The gradient of the packed LU (L strictly below the diagonal, U on and above it) of a
+    # square A = P L U:  gA = P L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T.
+    __slots__ = ()
+
+    def backward(self, g):
+        from ._linalg_factor import lu_factor, lu_unpack, solve_triangular
+        (A,) = self.unpack()
+        m, n = A.shape[-2:]
+        if m != n:
+            raise RuntimeError(f"linalg.lu_factor: the gradient is implemented for square "
+                               f"matrices (got {m}x{n})")
+        P, L, U = lu_unpack(*lu_factor(A))
+        phi = (_mT(L) @ g.tril(-1)).tril(-1) + (g.triu() @ _mT(U)).triu()
+        # L^-T phi: solve L^T X = phi (upper, unit diagonal); then X U^-T: solve Y U^T = X.
+        X = solve_triangular(_mT(L), phi, upper=True, unitriangular=True)
+        return (P @ solve_triangular(_mT(U), X, upper=False, left=False),)

@@ -13,6 +13,7 @@ import numpy as np
 
 from ._device import array_module_of
 from ._tensor import Tensor
+from .ops._common import attach, requires_grad
 from .ops.linalg_ops import matmul
 
 LUFactorResult = namedtuple("lu_factor", ["LU", "pivots"])
@@ -116,7 +117,8 @@ def _lu_arrays(a):
 
 def lu_factor(A, *, pivot=True):
     """(LU, pivots): L (unit diagonal, below) and U packed in one matrix, and LAPACK's 1-based
-    int32 row swaps, with P L U = A. Forward only (no gradient flows through the factors)."""
+    int32 row swaps, with P L U = A. Differentiable for square real inputs (see
+    `_linalg_decomp_grad`)."""
     if not pivot:
         raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on CPU "
                            "(as in PyTorch)")
@@ -124,7 +126,12 @@ def lu_factor(A, *, pivot=True):
         raise RuntimeError(f"linalg.lu_factor: expected a floating point or complex tensor of "
                            f"at least 2 dimensions, got {A.dtype.name} of shape {tuple(A.shape)}")
     lu, pivots = _lu_arrays(A._data)
-    return LUFactorResult(Tensor._make(lu), Tensor._make(pivots))
+    node = None
+    if requires_grad(A) and not A.dtype.is_complex:
+        from ._linalg_decomp_grad import LinalgLuFactorExBackward0
+        node = LinalgLuFactorExBackward0(None)
+        node.save(A)
+    return LUFactorResult(attach(lu, node, (A,)), Tensor._make(pivots))
 
 
 def _permutation(pivots, m):
@@ -160,7 +167,7 @@ def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
 
 
 def lu(A, *, pivot=True):
-    """(P, L, U) with A = P L U (forward only)."""
+    """(P, L, U) with A = P L U (L and U differentiable as lu_factor is)."""
     LU, pivots = lu_factor(A, pivot=pivot)
     return lu_unpack(LU, pivots)
 
