@@ -315,3 +315,31 @@ def test_scatter_multiply_parity():
     idx = I([[0, 2, 0, 1], [1, 1, 1, 2]])  # repeated positions multiply in turn
     check_parity(lambda m, x, s: x.scatter(1, _t(m, idx), s, reduce="multiply"), rand(2, 3),
                  rand(2, 4, seed=1), grad=False)
+
+
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_prod_gradient_with_zeros(include_self):
+    # Position 0 multiplies x=2 with src 0 and 3 (one zero); position 1 multiplies x=0 with src 0
+    # (two zeros); position 2 multiplies x=4 with src 5 (no zero); position 3 gets nothing.
+    x = ember.tensor([2.0, 0.0, 4.0, 7.0], requires_grad=True)
+    src = ember.tensor([0.0, 3.0, 0.0, 5.0], requires_grad=True)
+    index = ember.tensor([0, 0, 1, 2])
+    ember.scatter_reduce(x, 0, index, src, "prod", include_self=include_self).sum().backward()
+    if include_self:
+        assert x.grad.tolist() == [0.0, 0.0, 5.0, 1.0]
+        assert src.grad.tolist() == [6.0, 0.0, 0.0, 4.0]
+    else:
+        assert x.grad.tolist() == [0.0, 0.0, 0.0, 1.0]
+        assert src.grad.tolist() == [3.0, 0.0, 1.0, 1.0]
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_prod_zeros_parity(include_self):
+    rng = np.random.default_rng(0)
+    x = rng.integers(-2, 3, (5, 3)).astype(np.float64)
+    src = rng.integers(-2, 3, (6, 3)).astype(np.float64)
+    index = rng.integers(0, 5, (6, 3))
+    check_parity(lambda m, a, b: m.scatter_reduce(a, 0, m.tensor(index), b, "prod",
+                                                  include_self=include_self),
+                 x, src, dtypes=("float64",), layouts=("contiguous",))

@@ -388,13 +388,14 @@ class ScatterReduceBackward0(Node):
     def backward(self, g):
         x, s = self.unpack()
         c = Tensor._make
-        key, out = self.key, c(self.out)
+        key = self.key
         if self.reduce in ("sum", "mean"):
             gx = g / c(self.count) if self.reduce == "mean" else g
             gs = index_key(gx, key)
         elif self.reduce == "prod":
-            gx = g * out / x
-            gs = index_key(g * out, key) / s
+            lx, ls = self._prod_locals(x._data, s._data)
+            gx = g * c(lx)
+            gs = index_key(g, key) * c(ls)
         else:  # ties share the gradient evenly, as in PyTorch
             xa = self.out.dtype.type
             eq_x = c((x._data == self.out).astype(xa))
@@ -408,6 +409,29 @@ class ScatterReduceBackward0(Node):
             gx = gx * c(self.untouched.astype(self.out.dtype))
         return (gx if self.inputs[0] is not None else None,
                 gs if self.inputs[1] is not None else None)
+
+
+    def _prod_locals(self, xa, sa):
+        """d out / d member for every member of every product: out / member when the group has
+        no zero, the product of the others for a group's only zero, 0 beside two or more zeros
+        (dividing by a zero member would give inf/nan, as in PyTorch's own handling)."""
+        xp = array_module_of(xa)
+        key, out = self.key, self.out
+        # x takes part in its position's product when include_self, or where nothing landed.
+        takes_part = xp.ones(xa.shape, dtype=bool) if self.include_self else self.untouched
+        zx, zs = (xa == 0) & takes_part, sa == 0
+        zeros = zx.astype(np.int64)
+        xp.add.at(zeros, key, zs.astype(np.int64))
+        others = xp.where(takes_part & ~zx, xa, 1).astype(out.dtype)
+        _reduce_at(others, key, xp.where(zs, 1, sa).astype(out.dtype), "multiply")
+        one = out.dtype.type(1)
+        lx = xp.where(zeros == 0, out / xp.where(xa == 0, one, xa),
+                      xp.where(zx & (zeros == 1), others, 0))
+        lx = xp.where(takes_part, lx, 0)  # x left out of a product gets no gradient from it
+        zk, ok = zeros[key], out[key]
+        ls = xp.where(zk == 0, ok / xp.where(zs, one, sa), xp.where(zs & (zk == 1),
+                                                                   others[key], 0))
+        return lx.astype(out.dtype), ls.astype(out.dtype)
 
 
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
