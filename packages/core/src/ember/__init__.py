@@ -25,6 +25,7 @@ from .ops.indexing import *  # noqa: F401,F403
 from .ops.joining import *  # noqa: F401,F403
 from .ops.linalg_methods import *  # noqa: F401,F403
 from .ops.linalg_ops import *  # noqa: F401,F403
+from .ops.scatter_reduce import *  # noqa: F401,F403
 from .ops.reduction import *  # noqa: F401,F403
 from .ops.reduction_stats import *  # noqa: F401,F403
 from .ops.cumulative import *  # noqa: F401,F403

@@ -3,13 +3,14 @@ it provides; `install_methods` attaches them so `x.exp()` and `ember.exp(x)` are
 from .._tensor import Tensor
 from . import (arithmetic, attributes, comparison, conversion, creation, cumulative,
                index_reduce, indexing, joining, linalg_methods, linalg_ops, reduction,
-               reduction_stats, rounding, shape, shape_inplace, softmax, sorting, special,
-               spectral, unary, view_scatter)
+               reduction_stats, rounding, scatter_reduce, shape, shape_inplace, softmax,
+               sorting, special, spectral, unary, view_scatter)
 from .. import random
 
 FAMILIES = [arithmetic, attributes, comparison, conversion, creation, cumulative, index_reduce,
             indexing, joining, linalg_methods, linalg_ops, reduction, reduction_stats, rounding,
-            shape, shape_inplace, softmax, sorting, special, spectral, unary, view_scatter, random]
+            scatter_reduce, shape, shape_inplace, softmax, sorting, special, spectral, unary,
+            view_scatter, random]
 
 
 def install_methods():

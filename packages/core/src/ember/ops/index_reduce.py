@@ -2,7 +2,8 @@
 `source` into the slices of `input` that `index` names) and put (writes at flat positions).
 Both are expressed through scatter_reduce / index_put, whose gradients they reuse."""
 from .._tensor import _dim
-from .indexing import _index_put, _int_index, scatter_reduce
+from .indexing import _index_put, _int_index
+from .scatter_reduce import scatter_reduce
 from .inplace import make_inplace
 
 _REDUCTIONS = ("prod", "mean", "amax", "amin")
