@@ -192,11 +192,45 @@ def test_recurrence_gradcheck(mode, masked):
     assert ember.autograd.gradcheck(lambda *a: tuple(run(*a)), inputs, atol=1e-5, rtol=1e-3)
 
 
-def test_double_backward_is_a_clear_error():
-    m = nn.LSTM(3, 2, dtype=ember.float64)
-    x = ember.randn(2, 1, 3, dtype=ember.float64, requires_grad=True)
-    with pytest.raises(RuntimeError, match="LSTM: double backward"):
-        ember.autograd.grad(m(x)[0].sum(), [x], create_graph=True)
+@pytest.mark.parametrize("mode", ["LSTM", "GRU", "RNN_RELU"])
+@pytest.mark.parametrize("masked", [False, True])
+def test_recurrence_gradgradcheck(mode, masked):
+    # Double backward recomputes the layer with ember ops (see _rnn_composite).
+    from ember.nn.functional.rnn import GATES, recurrence
+    rng = np.random.default_rng(7)
+    T, B, hid = 3, 2, 2
+    t = lambda *s: ember.from_numpy(rng.standard_normal(s)).requires_grad_()  # noqa: E731
+    inputs = [t(T, B, GATES[mode] * hid), t(GATES[mode] * hid, hid), t(GATES[mode] * hid),
+              t(B, hid)] + ([t(B, hid)] if mode == "LSTM" else [])
+    mask = np.array([[1, 1], [1, 0], [1, 0]], dtype=np.float64)[:, :, None] if masked else None
+
+    def run(xproj, w_hh, b_hh, h0, *c):
+        out, h, cn = recurrence(mode, xproj, w_hh, b_hh, h0, c[0] if c else None, mask=mask,
+                                reverse=True)
+        return (out, cn) if cn is not None else out
+
+    assert ember.autograd.gradgradcheck(run, inputs, atol=1e-5, rtol=1e-3)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("name,extra", [("LSTM", {}), ("LSTM", {"proj_size": 2}), ("GRU", {}),
+                                        ("RNN", {"bidirectional": True})])
+def test_gradient_penalty_parity(name, extra):
+    # d/dweights of |d loss / d x|^2, the double backward a gradient penalty takes.
+    torch = torch_or_skip()
+    torch.manual_seed(0)
+    tm = getattr(torch.nn, name)(3, 4, num_layers=2, **extra).double()
+    m = getattr(nn, name)(3, 4, num_layers=2, dtype=ember.float64, **extra)
+    copy_torch_parameters(m, tm)
+    x = np.random.default_rng(0).standard_normal((5, 2, 3))
+    ex, tx = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    (eg,) = ember.autograd.grad(m(ex)[0].square().sum(), [ex], create_graph=True)
+    (tg,) = torch.autograd.grad(tm(tx)[0].square().sum(), [tx], create_graph=True)
+    eg.square().sum().backward()
+    tg.square().sum().backward()
+    assert_close(eg.detach(), tg.detach())
+    for (name_, p), tp in zip(m.named_parameters(), tm.parameters()):
+        assert_close(p.grad, tp.grad, what=name_)
 
 
 def test_state_dict_names():

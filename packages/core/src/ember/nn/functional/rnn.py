@@ -27,24 +27,40 @@ def _steps(steps, reverse):
 
 
 class RnnLayerBackward0(Node):
-    __slots__ = ("mode", "reverse", "mask", "cache", "hidden", "out_shape")
+    # `present`: which of (xproj, w_hh, b_hh, h0, c0, w_hr) exist; all present ones are saved
+    # (double backward recomputes the layer from them).
+    __slots__ = ("mode", "reverse", "mask", "cache", "hidden", "out_shape", "present")
+
+    def _inputs(self):
+        saved = iter(self.unpack())
+        return [next(saved) if p else None for p in self.present]
 
     def backward(self, grad):
         if self.cache is None:
             self.unpack()  # raises PyTorch's "backward through the graph a second time" error
+        inputs = self._inputs()
         if _grad_state.enabled:
-            raise RuntimeError(f"{self.mode}: double backward (create_graph=True) through the "
-                               "fused recurrence is not supported")
-        weights = [w._data for w in self.unpack()]
+            return self._backward_with_graph(inputs, grad)
+        w_hh, w_hr = inputs[1]._data, None if inputs[5] is None else inputs[5]._data
         g_y, g_c = grad._data, None
         if self.mode == "LSTM":  # the output is flat: all steps' h, then the final c
             steps, batch, h_out = self.out_shape
             n_out = steps * batch * h_out
             g_y, g_c = g_y[:n_out].reshape(self.out_shape), g_y[n_out:].reshape(batch, -1)
-        grads = _BACKWARD[self.mode](self, g_y, g_c, weights[0],
-                                     weights[1] if len(weights) > 1 else None)
+        grads = _BACKWARD[self.mode](self, g_y, g_c, w_hh, w_hr)
         return tuple(None if a is None or e is None else _wrap(a)
                      for a, e in zip(grads, self.inputs))
+
+    def _backward_with_graph(self, inputs, grad):
+        """create_graph=True: differentiate the layer recomputed with ember ops (see
+        `_rnn_composite`), so the returned gradients carry a graph."""
+        from ...autograd import grad as autograd_grad
+        from ._rnn_composite import composite_output
+        out = composite_output(self.mode, *inputs[:5], inputs[5], self.mask, self.reverse)
+        wanted = [t for t, e in zip(inputs, self.inputs) if t is not None and e is not None]
+        found = iter(autograd_grad(out, wanted, grad, create_graph=True, allow_unused=True))
+        return tuple(next(found) if t is not None and e is not None else None
+                     for t, e in zip(inputs, self.inputs))
 
     def release(self):
         super().release()
@@ -79,7 +95,8 @@ def recurrence(mode, xproj, w_hh, b_hh, h0, c0=None, w_hr=None, mask=None, rever
         node = RnnLayerBackward0(None)
         node.mode, node.reverse, node.mask, node.cache = mode, reverse, mask, cache
         node.hidden, node.out_shape = hidden, (steps, batch, h_out)
-        node.save(*(w for w in (w_hh, w_hr) if w is not None))
+        node.present = tuple(t is not None for t in inputs)
+        node.save(*(t for t in inputs if t is not None))
     result = attach(out, node, inputs)
     c_n = None
     if mode == "LSTM":
