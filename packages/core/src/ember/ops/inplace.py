@@ -4,6 +4,8 @@ Writing through a view changes its base too. Like PyTorch's CopySlices, the base
 re-based: its new value is "old base with the view's region replaced by the result", and the view's
 history is re-derived from that by replaying the view op (`view_of(..., replay)` records how).
 """
+import weakref
+
 import numpy as np
 
 from .. import _dtypes
@@ -23,9 +25,45 @@ def view_of(input, array, node, replay):
         out._view_fn = replay
     else:
         parent = getattr(input, "_view_fn", None)
-        if parent is not None:  # a view of a detached view is not tracked, as in PyTorch
-            out._view_fn = lambda b: replay(parent(b))
+        if parent is None:  # a view of a detached view is not tracked, as in PyTorch
+            return out
+        out._view_fn = lambda b: replay(parent(b))
+    _register_view(out._base, out)
     return out
+
+
+# Live views of a base, so that an in-place write through one view (or into the base) can give
+# the others the base's new history: PyTorch regenerates a stale view's grad_fn the same way.
+# A leaf that requires grad needs none (writing into it or its views with grad on is an error,
+# and writes under no_grad leave its history alone), nor does anything outside grad mode.
+def _register_view(base, view):
+    if not _grad_state.enabled or (base.requires_grad and base.grad_fn is None):
+        return
+    views = base.__dict__.get("_live_views")
+    if views is None:
+        views = base._live_views = []
+    views.append(weakref.ref(view))
+    if len(views) >= 2 * base.__dict__.get("_live_views_pruned", 16):
+        # Drop dead entries whenever the list doubles: amortised O(1) per view.
+        views[:] = [r for r in views if r() is not None]
+        base._live_views_pruned = max(len(views), 16)
+
+
+def _regenerate_views(base, written=None):
+    """Give every live view of `base` (but `written`) a history derived from `base`'s current
+    one by replaying its view ops."""
+    views = base.__dict__.get("_live_views")
+    if not views or base.grad_fn is None:
+        return
+    probe = None
+    for ref in views:
+        view = ref()
+        if view is None or view is written:
+            continue
+        if probe is None:
+            probe = Tensor._make(base._data, True, base.grad_fn)
+        view.grad_fn = view._view_fn(probe).grad_fn
+        view.requires_grad = True
 
 
 def _tracked_base(t):
@@ -88,9 +126,12 @@ def commit_history(self, result):
     base = _tracked_base(self)
     if base is not None and (result.grad_fn is not None or base.requires_grad):
         _rebase(self, base, result)
+        _regenerate_views(base, written=self)
     elif result.grad_fn is not None:
         self.grad_fn = result.grad_fn
         self.requires_grad = True
+        if self._base is None:
+            _regenerate_views(self)
 
 
 class CopySlices(Node):
