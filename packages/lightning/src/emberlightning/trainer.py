@@ -1,17 +1,19 @@
-"""`Trainer`: the fit / validate / test / predict loops, in this one file.
+"""`Trainer`: the fit / validate / test / predict loops (optimizer and precision plumbing in
+`_optimization`).
 
 Read `fit` top to bottom: setup, optimizers, restore, sanity check, then `_train_epoch` per
 epoch, each batch through `_train_batch`. Everything optional (checkpoints, early stopping,
 progress, summaries, learning-rate logging) is a callback reached through `_hook`.
 """
-import contextlib
 import itertools
 import os
 
 import ember
 
 from . import _checkpoint
+from ._batches import batch_size_of, limit_batches, loss_of, to_float64, unshuffled
 from ._metrics import MetricStore, as_tensor
+from ._optimization import OptimizationMixin, ScaledStep, as_list
 from .callbacks import Callback, ModelCheckpoint, ModelSummary, Timer, TQDMProgressBar
 from .loggers import CSVLogger
 from .strategies import select_strategy
@@ -25,47 +27,7 @@ _MIXED = {"16-mixed": ember.float16, "16": ember.float16, 16: ember.float16,
           "bf16-mixed": ember.bfloat16, "bf16": ember.bfloat16}
 
 
-def _limit(limit, length, what):
-    """How many batches `limit_*_batches` allows out of `length` (float: a fraction)."""
-    if limit is None:
-        return length
-    if isinstance(limit, float):
-        if not 0.0 <= limit <= 1.0:
-            raise ValueError(f"Trainer: {what} as a float must be in [0, 1], got {limit}")
-        count = int(length * limit) if limit < 1.0 else length
-        if count == 0 and limit > 0.0:
-            raise ValueError(f"Trainer: {what}={limit} of {length} batches is less than one "
-                             f"batch; use at least {what}={1.0 / length}")
-        return count
-    return min(int(limit), length)
-
-
-def _as_list(loaders):
-    if loaders is None:
-        return []
-    return list(loaders) if isinstance(loaders, (list, tuple)) else [loaders]
-
-
-def _batch_size(batch):
-    if isinstance(batch, ember.Tensor):
-        return batch.shape[0] if batch.dim() else 1
-    if isinstance(batch, (list, tuple)) and batch:
-        return _batch_size(batch[0])
-    if isinstance(batch, dict) and batch:
-        return _batch_size(next(iter(batch.values())))
-    return 1
-
-
-def _loss_of(output):
-    if output is None or isinstance(output, ember.Tensor):
-        return output
-    if isinstance(output, dict) and "loss" in output:
-        return output["loss"]
-    raise TypeError("training_step must return a loss Tensor, a dict with a 'loss' key, or None "
-                    f"(to skip the batch); got {type(output).__name__}")
-
-
-class Trainer:
+class Trainer(OptimizationMixin):
     """Lightning's `Trainer` arguments and loops on ember (one process, one device)."""
 
     def __init__(self, *, accelerator="auto", strategy="auto", devices="auto", num_nodes=1,
@@ -257,10 +219,10 @@ class Trainer:
 
     def _loaders(self, kind, given):
         if given is not None:
-            return _as_list(given)
+            return as_list(given)
         source = self.datamodule if self.datamodule is not None else self.lightning_module
         with self._metrics.inside(f"{kind}_dataloader"):
-            return _as_list(getattr(source, f"{kind}_dataloader")())
+            return as_list(getattr(source, f"{kind}_dataloader")())
 
     def _prepare_batch(self, batch, dataloader_idx=0):
         hooks = [h for h in (self.datamodule, self.lightning_module) if h is not None]
@@ -269,68 +231,10 @@ class Trainer:
         batch = self.lightning_module.transfer_batch_to_device(batch, self.device,
                                                                dataloader_idx)
         if self.dtype is ember.float64:
-            batch = _to_float64(batch)
+            batch = to_float64(batch)
         for owner in hooks:
             batch = owner.on_after_batch_transfer(batch, dataloader_idx)
         return batch
-
-    def _configure_optimizers(self):
-        with self._metrics.inside("configure_optimizers"):
-            config = self.lightning_module.configure_optimizers()
-        optimizers, schedulers = [], []
-        if isinstance(config, dict):
-            optimizers, schedulers = [config["optimizer"]], _as_list(config.get("lr_scheduler"))
-        elif isinstance(config, (list, tuple)) and len(config) == 2 and isinstance(
-                config[0], (list, tuple)):
-            optimizers, schedulers = list(config[0]), _as_list(config[1])
-        elif isinstance(config, (list, tuple)) and config and isinstance(config[0], dict):
-            for d in config:
-                optimizers.append(d["optimizer"])
-                schedulers += _as_list(d.get("lr_scheduler"))
-        else:
-            optimizers = _as_list(config)
-        if not optimizers or not all(isinstance(o, ember.optim.Optimizer) for o in optimizers):
-            raise TypeError("configure_optimizers must return an optimizer, a list of them, "
-                            "(optimizers, schedulers) or a dict with 'optimizer'; got "
-                            f"{config!r}")
-        if self.lightning_module.automatic_optimization and len(optimizers) > 1:
-            raise RuntimeError("Automatic optimisation supports one optimizer; set "
-                               "`self.automatic_optimization = False` to use several")
-        self.optimizers = optimizers
-        self.lr_scheduler_configs = [self._scheduler_config(s) for s in schedulers]
-
-    @staticmethod
-    def _scheduler_config(scheduler):
-        config = dict(scheduler) if isinstance(scheduler, dict) else {"scheduler": scheduler}
-        config.setdefault("interval", "epoch")
-        config.setdefault("frequency", 1)
-        config.setdefault("monitor", None)
-        config.setdefault("strict", True)
-        if config["interval"] not in ("epoch", "step"):
-            raise ValueError(f"lr_scheduler interval must be 'epoch' or 'step', got "
-                             f"{config['interval']!r}")
-        plateau = isinstance(config["scheduler"], ember.optim.lr_scheduler.ReduceLROnPlateau)
-        if plateau and config["monitor"] is None:
-            raise ValueError("ReduceLROnPlateau needs a 'monitor' in its lr_scheduler config, "
-                             "e.g. {'scheduler': ..., 'monitor': 'val_loss'}")
-        config["reduce_on_plateau"] = plateau
-        return config
-
-    def _step_schedulers(self, interval, count):
-        for config in self.lr_scheduler_configs:
-            if config["interval"] != interval or count % config["frequency"]:
-                continue
-            metric = None
-            if config["reduce_on_plateau"]:
-                key = config["monitor"]
-                if key not in self.callback_metrics:
-                    if config["strict"]:
-                        raise RuntimeError(
-                            f"ReduceLROnPlateau monitors {key!r}, which was never logged; "
-                            f"logged metrics: {sorted(self.callback_metrics)}")
-                    continue
-                metric = self.callback_metrics[key]
-            self.lightning_module.lr_scheduler_step(config["scheduler"], metric)
 
     # --- fit -------------------------------------------------------------------------------
     def fit(self, model, train_dataloaders=None, val_dataloaders=None, datamodule=None,
@@ -377,7 +281,7 @@ class Trainer:
                                "datamodule, or define `train_dataloader` in the module")
         self.train_dataloader = train[0]
         if self.overfit_batches:  # train and validate on the same fixed batches
-            self.train_dataloader = _unshuffled(self.train_dataloader)
+            self.train_dataloader = unshuffled(self.train_dataloader)
             self.val_dataloaders = [self.train_dataloader]
         else:
             self.val_dataloaders = self._loaders("val", val_dataloaders)
@@ -385,7 +289,7 @@ class Trainer:
 
     def _count_train_batches(self):
         limit = self.overfit_batches or self.limit_train_batches
-        self.num_training_batches = _limit(limit, len(self.train_dataloader),
+        self.num_training_batches = limit_batches(limit, len(self.train_dataloader),
                                            "overfit_batches" if self.overfit_batches
                                            else "limit_train_batches")
 
@@ -465,7 +369,7 @@ class Trainer:
 
     def _train_batch(self, batch, batch_idx, last):
         model = self.lightning_module
-        self._metrics.begin("train", in_step=True, batch_size=_batch_size(batch))
+        self._metrics.begin("train", in_step=True, batch_size=batch_size_of(batch))
         if self._hook("on_train_batch_start", batch, batch_idx) == -1:
             self.should_stop = True  # Lightning: returning -1 ends the epoch
             return
@@ -499,7 +403,7 @@ class Trainer:
         def closure():
             with self._precision():
                 output = self._strategy.training_step(model, batch, batch_idx, window_end)
-            loss = _loss_of(output)
+            loss = loss_of(output)
             result["output"] = output
             if loss is None:  # Lightning's rule: a None loss skips this batch
                 return None
@@ -527,31 +431,10 @@ class Trainer:
         if skipped["value"]:
             return result.get("output"), False
         model.optimizer_step(self.current_epoch, batch_idx,
-                             _ScaledStep(optimizer, self.scaler) if self.scaler else optimizer,
+                             ScaledStep(optimizer, self.scaler) if self.scaler else optimizer,
                              lambda: loss.detach())
         self.global_step += 1
         return result.get("output"), True
-
-    def _precision(self):
-        """The autocast region of a step under mixed precision (else nothing)."""
-        if self.autocast_dtype is None:
-            return contextlib.nullcontext()
-        return ember.autocast(self.device.type, dtype=self.autocast_dtype)
-
-    def _backward(self, loss, *args, **kwargs):
-        self._hook("on_before_backward", loss)
-        if self.scaler is not None:
-            loss = self.scaler.scale(loss)
-        self.lightning_module.backward(loss, *args, **kwargs)
-        self._hook("on_after_backward")
-
-    def _before_optimizer_step(self, optimizer):
-        if self.scaler is not None and self.lightning_module.automatic_optimization:
-            self.scaler.unscale_(optimizer)  # hooks and clipping see the true gradients
-        self._hook("on_before_optimizer_step", optimizer)
-        if self.lightning_module.automatic_optimization:
-            self.lightning_module.configure_gradient_clipping(
-                optimizer, self.gradient_clip_val, self.gradient_clip_algorithm)
 
     def _val_limit(self):
         return self.overfit_batches if self.overfit_batches else self.limit_val_batches
@@ -571,7 +454,7 @@ class Trainer:
         metrics of this stage."""
         prefix = {"validate": "validation", "test": "test"}[stage]
         model = self.lightning_module
-        counts = [_limit(limit, len(dl), f"limit_{stage}_batches") for dl in loaders]
+        counts = [limit_batches(limit, len(dl), f"limit_{stage}_batches") for dl in loaders]
         if self.sanity_checking and self.num_sanity_val_steps != -1:  # -1: all of them
             counts = [min(c, self.num_sanity_val_steps) for c in counts]
         if stage == "validate":
@@ -587,7 +470,7 @@ class Trainer:
                 extra = (dataloader_idx,) if len(loaders) > 1 else ()
                 for batch_idx, batch in zip(range(count), loader):
                     batch = self._prepare_batch(batch, dataloader_idx)
-                    self._metrics.begin(stage, in_step=True, batch_size=_batch_size(batch))
+                    self._metrics.begin(stage, in_step=True, batch_size=batch_size_of(batch))
                     self._hook(f"on_{prefix}_batch_start", batch, batch_idx, *extra)
                     with self._precision():
                         output = getattr(model, f"{prefix}_step")(batch, batch_idx, *extra)
@@ -659,7 +542,8 @@ class Trainer:
             self._hook("on_predict_epoch_start")
             for dataloader_idx, loader in enumerate(loaders):
                 extra = (dataloader_idx,) if len(loaders) > 1 else ()
-                count = _limit(self.limit_predict_batches, len(loader), "limit_predict_batches")
+                count = limit_batches(self.limit_predict_batches, len(loader),
+                                      "limit_predict_batches")
                 outputs = []
                 for batch_idx, batch in zip(range(count), loader):
                     batch = self._prepare_batch(batch, dataloader_idx)
@@ -688,39 +572,3 @@ class Trainer:
         """Write the run's state to `filepath` atomically (rank zero only)."""
         if self._strategy.is_global_zero:
             _checkpoint.save(self, filepath, weights_only)
-
-
-class _ScaledStep:
-    """The optimizer as `optimizer_step` sees it under float16 mixed precision: `step` goes
-    through the GradScaler (skipped on inf/NaN gradients, then the scale is updated)."""
-
-    def __init__(self, optimizer, scaler):
-        self.optimizer, self.scaler = optimizer, scaler
-
-    def step(self, closure=None):
-        loss = closure() if closure is not None else None
-        self.scaler.step(self.optimizer)
-        self.scaler.update()
-        return loss
-
-    def __getattr__(self, name):
-        return getattr(self.optimizer, name)
-
-
-def _to_float64(batch):
-    if isinstance(batch, ember.Tensor):
-        return batch.double() if batch.dtype.is_floating_point else batch
-    if isinstance(batch, (list, tuple)) and not hasattr(batch, "_fields"):
-        return type(batch)(_to_float64(b) for b in batch)
-    if isinstance(batch, dict):
-        return {k: _to_float64(v) for k, v in batch.items()}
-    return batch
-
-
-def _unshuffled(loader):
-    """The same data in a fixed order (overfit_batches trains and validates on one set)."""
-    return ember.utils.data.DataLoader(loader.dataset, batch_size=loader.batch_size,
-                                       shuffle=False, collate_fn=loader.collate_fn,
-                                       drop_last=loader.drop_last)
-
-
