@@ -11,22 +11,25 @@ CORPUS = ["Hello world, the cat sat on the mat.", "The dog barked at the cat!",
 TEXTS = ["Hello  worlds, the CAT.", "  the dog ", "café naïve ﬁ① hello it's", "zebra quux"]
 
 
-def _train(folder, name="spiece.model", vocab_size=45, **options):
+def _train(folder, name="spiece.model", vocab_size=45, model_type="unigram", **options):
     spm = pytest.importorskip("sentencepiece")
     prefix = folder / "sp"
     spm.SentencePieceTrainer.train(sentence_iterator=iter(CORPUS), model_prefix=str(prefix),
-                                   vocab_size=vocab_size, model_type="unigram", pad_id=0, eos_id=1,
-                                   unk_id=2, bos_id=-1, minloglevel=2, **options)
+                                   vocab_size=vocab_size, model_type=model_type, pad_id=0,
+                                   eos_id=1, unk_id=2, bos_id=-1, minloglevel=2, **options)
     target = folder / name
     (folder / "sp.model").rename(target)
     return target, spm.SentencePieceProcessor(model_file=str(target))
 
 
+@pytest.mark.parametrize("model_type", ["unigram", "bpe"])
 @pytest.mark.parametrize("options", [{}, {"byte_fallback": True, "vocab_size": 300},
                                      {"add_dummy_prefix": False},
                                      {"normalization_rule_name": "identity"}])
-def test_same_ids_as_sentencepiece(tmp_path, options):
-    model_file, sp = _train(tmp_path, **options)
+def test_same_ids_as_sentencepiece(tmp_path, options, model_type):
+    if model_type == "bpe" and "vocab_size" not in options:
+        options = {**options, "vocab_size": 60}  # BPE needs room for its merged pieces
+    model_file, sp = _train(tmp_path, model_type=model_type, **options)
     ours = Tokenizer.from_sentencepiece(model_file)
     assert len(ours) == sp.get_piece_size()
     assert ours.unk_token == "<unk>" and ours.pad_token_id == 0 and ours.eos_token_id == 1
@@ -63,12 +66,28 @@ def _message(*fields):
     return out
 
 
+def test_bpe_merges_follow_piece_scores(tmp_path):
+    # Pieces a, b, c, "ab" (score -1) and "bc" (score -0.5): "abc" joins b+c first, the higher
+    # scoring pair, as SentencePiece's BPE encoder does, whatever the pieces' order.
+    # ids 0-2 are the unk/bos/eos defaults of a trainer spec that names none
+    pieces = [(b"<unk>", 0.0, 2), (b"<s>", 0.0, 3), (b"</s>", 0.0, 3),
+              (b"\xe2\x96\x81", -3.0, 1), (b"a", -2.0, 1), (b"b", -2.0, 1), (b"c", -2.0, 1),
+              (b"ab", -1.0, 1), (b"bc", -0.5, 1)]
+    proto = b"".join(_message((1, _message((1, p), (3, kind)) + bytes([2 << 3 | 5])
+                               + struct.pack("<f", score))) for p, score, kind in pieces)
+    model = tmp_path / "tiny_bpe.model"
+    model.write_bytes(proto + _message((2, _message((3, 2)))))
+    tok = Tokenizer.from_sentencepiece(model)
+    assert tok.tokenize("abc") == ["▁", "a", "bc"]
+    assert tok.tokenize("ab") == ["▁", "ab"]
+
+
 def test_reader_errors(tmp_path):
-    bpe = tmp_path / "bpe.model"
+    word = tmp_path / "word.model"
     piece = _message((1, b"<unk>"), (3, 2)) + bytes([2 << 3 | 5]) + struct.pack("<f", 0.0)
-    bpe.write_bytes(_message((1, piece), (2, _message((3, 2)))))
-    with pytest.raises(ValueError, match="'bpe' SentencePiece model"):
-        Tokenizer.from_sentencepiece(bpe)
+    word.write_bytes(_message((1, piece), (2, _message((3, 3)))))
+    with pytest.raises(ValueError, match="'word' SentencePiece model"):
+        Tokenizer.from_sentencepiece(word)
     junk = tmp_path / "junk.model"
     junk.write_bytes(b"\x0a\xff\xff")
     with pytest.raises(ValueError, match="not a SentencePiece model"):

@@ -1,5 +1,5 @@
-"""Build a `tokenizers` Unigram tokenizer from a SentencePiece `.model` file (T5, ALBERT,
-XLNet, mT5, ...).
+"""Build a `tokenizers` tokenizer from a SentencePiece `.model` file: Unigram (T5, ALBERT,
+XLNet, mT5, ...) or BPE.
 
 The file is a protocol buffer; the few fields needed (the pieces with their scores and types,
 the trainer's special ids and model type, the normalizer's precompiled character map and
@@ -96,17 +96,40 @@ def _token(proto, key):
     return proto["pieces"][index][0] if 0 <= index < len(proto["pieces"]) else None
 
 
+def _bpe_model(proto):
+    """SentencePiece BPE as a merge list: its encoder repeatedly joins the adjacent pair whose
+    joined piece scores highest, so every way of splitting a piece into two pieces of the
+    vocabulary becomes a merge, ranked by the joined piece's score (ties by the halves' ids)."""
+    vocab = {piece: i for i, (piece, _, _) in enumerate(proto["pieces"])}
+    ranked = []
+    for piece, score, kind in proto["pieces"]:
+        if kind in (_UNKNOWN, _CONTROL):
+            continue
+        halves = [(piece[:k], piece[k:]) for k in range(1, len(piece))
+                  if piece[:k] in vocab and piece[k:] in vocab]
+        halves.sort(key=lambda lr: (vocab[lr[0]], vocab[lr[1]]))
+        ranked += [(-score, vocab[piece], n, lr) for n, lr in enumerate(halves)]
+    merges = [lr for *_, lr in sorted(ranked)]
+    unk = proto["pieces"][proto["unk_id"]][0] if 0 <= proto["unk_id"] < len(vocab) else None
+    return models.BPE(vocab, merges, unk_token=unk, fuse_unk=True,
+                      byte_fallback=bool(proto["byte_fallback"]))
+
+
 def load_sentencepiece(cls, model_file, kwargs):
-    """A Tokenizer equal to SentencePiece's own encoding of `model_file` (Unigram models).
+    """A Tokenizer equal to SentencePiece's own encoding of `model_file` (Unigram and BPE
+    models).
 
     `tokenizer_class` "T5Tokenizer"/"T5TokenizerFast" adds T5's `</s>` after each text."""
     proto = read_model_proto(model_file)
-    if proto["model_type"] != "unigram":
+    if proto["model_type"] == "unigram":
+        backend = Backend(models.Unigram([(p, s) for p, s, _ in proto["pieces"]],
+                                         proto["unk_id"], bool(proto["byte_fallback"])))
+    elif proto["model_type"] == "bpe":
+        backend = Backend(_bpe_model(proto))
+    else:
         raise ValueError(f"Tokenizer.from_sentencepiece: {model_file} is a "
-                         f"{proto['model_type']!r} SentencePiece model; only Unigram models "
-                         "convert (load the repository's tokenizer.json instead)")
-    backend = Backend(models.Unigram([(p, s) for p, s, _ in proto["pieces"]],
-                                     proto["unk_id"], bool(proto["byte_fallback"])))
+                         f"{proto['model_type']!r} SentencePiece model; only Unigram and BPE "
+                         "models convert (load the repository's tokenizer.json instead)")
     # SentencePiece: NFKC-style character map, then (optionally) collapse runs of spaces and
     # strip the ends, then mark word starts with "▁" (add_dummy_prefix: the first word too).
     steps = []

@@ -96,7 +96,7 @@ class Tokenizer:
     def from_pretrained(cls, path_or_repo_id, revision="main", **kwargs):
         """Load from a directory (or a Hugging Face repo id through `ember.hub`) holding
         tokenizer.json, or vocab.txt (BERT), or vocab.json + merges.txt (GPT-2), or a
-        SentencePiece spiece.model / sentencepiece.bpe.model (Unigram), with
+        SentencePiece spiece.model / sentencepiece.bpe.model (Unigram or BPE), with
         tokenizer_config.json / special_tokens_map.json. Keyword arguments override the config."""
         from .loading import load_pretrained
         return load_pretrained(cls, path_or_repo_id, revision, kwargs)
