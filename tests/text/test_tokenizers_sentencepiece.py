@@ -41,6 +41,18 @@ def test_same_ids_as_sentencepiece(tmp_path, options, model_type):
             assert ours.decode(ids) == sp.decode(ids)
 
 
+def test_t5_sentinels(tmp_path):
+    model_file, sp = _train(tmp_path)
+    tok = Tokenizer.from_sentencepiece(model_file, tokenizer_class="T5Tokenizer")
+    n = sp.get_piece_size()
+    assert len(tok) == n + 100
+    assert tok.convert_tokens_to_ids(["<extra_id_0>", "<extra_id_99>"]) == [n + 99, n]
+    ids = tok("a <extra_id_3> b")["input_ids"]
+    assert n + 96 in ids and tok.decode(ids, skip_special_tokens=True) == "a b"
+    few = Tokenizer.from_sentencepiece(model_file, tokenizer_class="T5Tokenizer", extra_ids=2)
+    assert len(few) == n + 2
+
+
 def test_from_pretrained_directory_and_t5_template(tmp_path):
     model_file, sp = _train(tmp_path, name="sentencepiece.bpe.model")
     tok = Tokenizer.from_pretrained(tmp_path, tokenizer_class="T5Tokenizer")
@@ -102,13 +114,15 @@ def test_reader_errors(tmp_path):
 def test_t5_parity_with_transformers(tmp_path):
     transformers = pytest.importorskip("transformers")
     _train(tmp_path)
-    theirs = transformers.T5TokenizerFast.from_pretrained(tmp_path, extra_ids=0)
+    theirs = transformers.T5TokenizerFast.from_pretrained(tmp_path)  # 100 sentinels
     ours = Tokenizer.from_pretrained(tmp_path, tokenizer_class="T5Tokenizer")
+    assert len(ours) == len(theirs)
+    texts = TEXTS + ["Hello <extra_id_0> world <extra_id_99>.", "the <extra_id_5>cat"]
     for kwargs in (dict(padding=True), dict(padding=True, truncation=True, max_length=6)):
-        a, b = ours(TEXTS, **kwargs), theirs(TEXTS, **kwargs)
+        a, b = ours(texts, **kwargs), theirs(texts, **kwargs)
         assert dict(a) == {k: list(map(list, v)) for k, v in b.items()}
-    pairs = ours(TEXTS, TEXTS[::-1])["input_ids"]
-    assert pairs == theirs(TEXTS, TEXTS[::-1])["input_ids"]
+    pairs = ours(texts, texts[::-1])["input_ids"]
+    assert pairs == theirs(texts, texts[::-1])["input_ids"]
     for row in pairs:
         for skip in (False, True):
             assert ours.decode(row, skip_special_tokens=skip) == theirs.decode(

@@ -119,8 +119,16 @@ def load_sentencepiece(cls, model_file, kwargs):
     """A Tokenizer equal to SentencePiece's own encoding of `model_file` (Unigram and BPE
     models).
 
-    `tokenizer_class` "T5Tokenizer"/"T5TokenizerFast" adds T5's `</s>` after each text."""
+    `tokenizer_class` "T5Tokenizer"/"T5TokenizerFast" adds T5's `</s>` after each text and its
+    `extra_ids` (100 unless given) sentinel tokens, as transformers' T5 tokenizers do."""
     proto = read_model_proto(model_file)
+    t5 = (kwargs.get("tokenizer_class") or "").startswith("T5")
+    # T5's sentinels <extra_id_0..n-1> follow the pieces, the last id being <extra_id_0>.
+    extra = [f"<extra_id_{i}>" for i in reversed(range(kwargs.pop("extra_ids", 100)))] \
+        if t5 else []
+    if extra and proto["model_type"] == "unigram":
+        proto["pieces"] = proto["pieces"] + [(t, 0.0, _CONTROL) for t in extra]
+        kwargs.setdefault("additional_special_tokens", extra[::-1])
     if proto["model_type"] == "unigram":
         backend = Backend(models.Unigram([(p, s) for p, s, _ in proto["pieces"]],
                                          proto["unk_id"], bool(proto["byte_fallback"])))
@@ -162,7 +170,7 @@ def load_sentencepiece(cls, model_file, kwargs):
     controls = [p for p, _, kind in proto["pieces"] if kind in (_UNKNOWN, _CONTROL)]
     backend.add_special_tokens(controls)
     eos = specials.get("eos_token")
-    if (kwargs.get("tokenizer_class") or "").startswith("T5") and eos is not None:
+    if t5 and eos is not None:
         backend.post_processor = processors.TemplateProcessing(
             single=f"$A:0 {eos}:0", pair=f"$A:0 {eos}:0 $B:0 {eos}:0",
             special_tokens=[(eos, backend.token_to_id(eos))])
