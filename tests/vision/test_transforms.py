@@ -92,6 +92,7 @@ def test_normalize_errors(x, mean, std, err, match):
 
 
 # ------------------------------------------------------------------------------- geometry
+@pytest.mark.parity
 @pytest.mark.parametrize("mode", ["nearest", "bilinear", "bicubic"])
 @pytest.mark.parametrize("antialias", [True, False])
 @pytest.mark.parametrize("size", [(5, 7), (14, 20)])
@@ -182,6 +183,7 @@ def test_rotate_right_angles_match_numpy_and_pil():
     assert F.rotate(PIL_IMG, 90, expand=True).size == (9, 11)
 
 
+@pytest.mark.parity
 def test_affine_tensor_matches_torch_grid_sample():
     torch = pytest.importorskip("torch")
     x = ember.rand(1, 3, 9, 11)
@@ -270,6 +272,7 @@ def test_grayscale():
     assert T.RandomGrayscale(1.0)(U8).shape == (3, 9, 11)
 
 
+@pytest.mark.parity
 def test_gaussian_blur_matches_torch_conv():
     torch = pytest.importorskip("torch")
     x = ember.rand(3, 9, 11)
