@@ -8,7 +8,7 @@ SVD, A = U diag(S) Vh with k = min(m, n) (Townsend, "Differentiating the Singula
 Decomposition", 2016), writing F_ij = 1 / (S_j^2 - S_i^2) off the diagonal:
     from gS:  U diag(gS) Vh
     from gU:  U [(F * skew(U^T gU)) S] Vh + (I - U U^T) gU S^-1 Vh
-    from gVh: U [S (F * skew(V^T gV))] Vh + U S^-1 gV^T (I - V V^T),   V = Vh^T, gV = gVh^T
+    from gVh: the gU formula for A^T = V S U^T (same factors) with gU = gVh^T, transposed
 with skew(X) = X - X^T. Repeated singular values make F infinite, as in PyTorch.
 
 QR, A = Q R with m >= n (reduced), M = R gR^T - gQ^T Q:
@@ -16,10 +16,6 @@ QR, A = Q R with m >= n (reduced), M = R gR^T - gQ^T Q:
 a wide A = [X | Y] reduces to the square X (see `LinalgQrBackward0`).
 """
 from .autograd.graph import Node
-
-
-def _mT(t):
-    return t.transpose(-2, -1)
 
 
 def _reduced_svd(A):
@@ -48,6 +44,15 @@ class _SvdNode(Node):
                                f"non-square input ({m}x{n}); use full_matrices=False")
 
 
+def _left_factor_grad(U, S, Vh, gU):
+    """The gradient reaching A = U diag(S) Vh (reduced) through U, for gU of U's shape."""
+    UtgU = U.mT @ gU
+    out = U @ ((_inverse_gap(S) * (UtgU - UtgU.mT)) * S.unsqueeze(-2)) @ Vh
+    if U.shape[-2] > S.shape[-1]:  # the part of gU outside U's column space
+        out = out + ((gU - U @ UtgU) / S.unsqueeze(-2)) @ Vh
+    return out
+
+
 class LinalgSvdUBackward0(_SvdNode):
     __slots__ = ()
 
@@ -55,14 +60,7 @@ class LinalgSvdUBackward0(_SvdNode):
         (A,) = self.unpack()
         self._check_full(A, "U")
         U, S, Vh = _reduced_svd(A)
-        k = S.shape[-1]
-        gU = gU[..., :k]
-        UtgU = _mT(U) @ gU
-        inner = (_inverse_gap(S) * (UtgU - _mT(UtgU))) * S.unsqueeze(-2)
-        out = U @ inner @ Vh
-        if A.shape[-2] > k:  # the part of gU outside U's column space
-            out = out + ((gU - U @ UtgU) / S.unsqueeze(-2)) @ Vh
-        return (out,)
+        return (_left_factor_grad(U, S, Vh, gU[..., :S.shape[-1]]),)
 
 
 class LinalgSvdSBackward0(_SvdNode):
@@ -75,21 +73,15 @@ class LinalgSvdSBackward0(_SvdNode):
 
 
 class LinalgSvdVhBackward0(_SvdNode):
+    # A^T = V diag(S) U^T: Vh's gradient is the left factor's gradient of A^T, transposed back
+    # (with the very factors of A's decomposition, whose signs the incoming gradient refers to).
     __slots__ = ()
 
     def backward(self, gVh):
         (A,) = self.unpack()
         self._check_full(A, "Vh")
         U, S, Vh = _reduced_svd(A)
-        k = S.shape[-1]
-        gV = _mT(gVh[..., :k, :])
-        V = _mT(Vh)
-        VtgV = Vh @ gV
-        inner = S.unsqueeze(-1) * (_inverse_gap(S) * (VtgV - _mT(VtgV)))
-        out = U @ inner @ Vh
-        if A.shape[-1] > k:  # the part of gV outside V's column space
-            out = out + U @ _mT((gV - V @ VtgV) / S.unsqueeze(-2))
-        return (out,)
+        return (_left_factor_grad(Vh.mT, S, U.mT, gVh[..., :S.shape[-1], :].mT).mT,)
 
 
 class LinalgQrBackward0(Node):
@@ -114,7 +106,7 @@ class LinalgQrBackward0(Node):
         X_grad_Q, gU, gV = gQ, None, None
         if gR is not None:
             gU, gV = gR[..., :m], gR[..., m:]
-            X_grad_Q = A[..., m:] @ _mT(gV)
+            X_grad_Q = A[..., m:] @ gV.mT
         gX = _qr_tall_grad(Q, R[..., :m], X_grad_Q, gU)
         gY = Q @ gV if gV is not None else gX.new_zeros(A.shape[:-1] + (n - m,))
         return (cat([gX, gY], dim=-1),)
@@ -124,15 +116,15 @@ def _qr_tall_grad(Q, R, gQ, gR):
     """gA = (gQ + Q copyltu(M)) R^-T with M = R gR^T - gQ^T Q, for A = QR with m >= n; `gQ` or
     `gR` None stands for zero."""
     from ._linalg_factor import solve_triangular
-    M = R @ _mT(gR) if gR is not None else None
+    M = R @ gR.mT if gR is not None else None
     if gQ is not None:
-        M = -(_mT(gQ) @ Q) if M is None else M - _mT(gQ) @ Q
+        M = -(gQ.mT @ Q) if M is None else M - gQ.mT @ Q
     lower = M.tril()
-    rhs = Q @ (lower + _mT(lower.tril(-1)))
+    rhs = Q @ (lower + lower.tril(-1).mT)
     if gQ is not None:
         rhs = rhs + gQ
     # rhs @ R^-T, i.e. the solution X of X R^T = rhs (R^T is lower triangular).
-    return solve_triangular(_mT(R), rhs, upper=False, left=False)
+    return solve_triangular(R.mT, rhs, upper=False, left=False)
 
 
 class LinalgLuFactorExBackward0(Node):
@@ -148,7 +140,7 @@ class LinalgLuFactorExBackward0(Node):
             raise RuntimeError(f"linalg.lu_factor: the gradient is implemented for square "
                                f"matrices (got {m}x{n})")
         P, L, U = lu_unpack(*lu_factor(A))
-        phi = (_mT(L) @ g.tril(-1)).tril(-1) + (g.triu() @ _mT(U)).triu()
+        phi = (L.mT @ g.tril(-1)).tril(-1) + (g.triu() @ U.mT).triu()
         # L^-T phi: solve L^T X = phi (upper, unit diagonal); then X U^-T: solve Y U^T = X.
-        X = solve_triangular(_mT(L), phi, upper=True, unitriangular=True)
-        return (P @ solve_triangular(_mT(U), X, upper=False, left=False),)
+        X = solve_triangular(L.mT, phi, upper=True, unitriangular=True)
+        return (P @ solve_triangular(U.mT, X, upper=False, left=False),)
