@@ -11,7 +11,7 @@ import sys
 import threading
 from itertools import repeat
 
-from .grad_mode import state as _grad_state
+from .grad_mode import enable_grad, state as _grad_state
 from .graph import Node
 
 
@@ -221,10 +221,8 @@ def _calibrate():
             return
         x = Tensor._make(numpy.ones(2, numpy.float32), requires_grad=True)
         _calibrating = threading.get_ident()
-        prev = _grad_state.enabled
-        _grad_state.enabled = True
         try:
-            (x * 2.0).sum().backward()
+            with enable_grad():
+                (x * 2.0).sum().backward()
         finally:
-            _grad_state.enabled = prev
             _calibrating = None
