@@ -50,18 +50,17 @@ def _register_view(base, view):
 
 
 def _regenerate_views(base, written=None):
-    """Give every live view of `base` (but `written`) a history derived from `base`'s current
-    one by replaying its view ops."""
-    views = base.__dict__.get("_live_views")
-    if not views or base.grad_fn is None:
+    """Give `written` (the view just written through, if any, tracked or not) and every other
+    live view of `base` a history derived from `base`'s current one by replaying its view ops."""
+    if base.grad_fn is None:
         return
-    probe = None
-    for ref in views:
-        view = ref()
-        if view is None or view is written:
-            continue
-        if probe is None:
-            probe = Tensor._make(base._data, True, base.grad_fn)
+    views = [] if written is None else [written]
+    views += [v for v in (r() for r in base.__dict__.get("_live_views", ()))
+              if v is not None and v is not written]
+    if not views:
+        return
+    probe = Tensor._make(base._data, True, base.grad_fn)
+    for view in views:
         view.grad_fn = view._view_fn(probe).grad_fn
         view.requires_grad = True
 
@@ -126,7 +125,6 @@ def commit_history(self, result):
     base = _tracked_base(self)
     if base is not None and (result.grad_fn is not None or base.requires_grad):
         _rebase(self, base, result)
-        _regenerate_views(base, written=self)
     elif result.grad_fn is not None:
         self.grad_fn = result.grad_fn
         self.requires_grad = True
@@ -157,10 +155,8 @@ def _rebase(view, base, result):
     node.result_dtype = result._data.dtype
     base.grad_fn = node
     base.requires_grad = True
-    # The view's history now starts from the re-based base.
-    probe = Tensor._make(base._data, True, node)
-    view.grad_fn = view._view_fn(probe).grad_fn
-    view.requires_grad = True
+    # The written view's history (and every other live view's) now starts from the new base.
+    _regenerate_views(base, written=view)
 
 
 def make_inplace(fn, name):
