@@ -170,17 +170,24 @@ def test_cell_gradcheck(name, extra):
     assert ember.autograd.gradcheck(fn, inputs + list(cell.parameters()), atol=1e-5, rtol=1e-3)
 
 
+def _recurrence_case(mode, masked, seed):
+    """Float64 inputs (xproj, w_hh, b_hh, h0[, c0]) of a 3-step, batch-2, 2-unit layer, all
+    requiring grad, and a mask ending the second sequence after one step (or None)."""
+    from ember.nn.functional.rnn import GATES
+    rng = np.random.default_rng(seed)
+    T, B, hid = 3, 2, 2
+    t = lambda *s: ember.from_numpy(rng.standard_normal(s)).requires_grad_()  # noqa: E731
+    inputs = [t(T, B, GATES[mode] * hid), t(GATES[mode] * hid, hid), t(GATES[mode] * hid),
+              t(B, hid)] + ([t(B, hid)] if mode == "LSTM" else [])
+    mask = np.array([[1, 1], [1, 0], [1, 0]], dtype=np.float64)[:, :, None] if masked else None
+    return inputs, mask
+
+
 @pytest.mark.parametrize("mode", ["LSTM", "GRU", "RNN_TANH"])
 @pytest.mark.parametrize("masked", [False, True])
 def test_recurrence_gradcheck(mode, masked):
-    from ember.nn.functional.rnn import GATES, recurrence
-    rng = np.random.default_rng(6)
-    T, B, hid = 3, 2, 2
-    t = lambda *s: ember.from_numpy(rng.standard_normal(s)).requires_grad_()  # noqa: E731
-    xproj, w_hh, b_hh, h0 = t(T, B, GATES[mode] * hid), t(GATES[mode] * hid, hid), \
-        t(GATES[mode] * hid), t(B, hid)
-    c0 = t(B, hid) if mode == "LSTM" else None
-    mask = np.array([[1, 1], [1, 0], [1, 0]], dtype=np.float64)[:, :, None] if masked else None
+    from ember.nn.functional.rnn import recurrence
+    inputs, mask = _recurrence_case(mode, masked, seed=6)
 
     def run(xproj, w_hh, b_hh, h0, *c):
         for reverse in (False, True):
@@ -188,7 +195,6 @@ def test_recurrence_gradcheck(mode, masked):
                                     mask=mask, reverse=reverse)
             yield from (out, h) + ((cn,) if cn is not None else ())
 
-    inputs = [xproj, w_hh, b_hh, h0] + ([c0] if c0 is not None else [])
     assert ember.autograd.gradcheck(lambda *a: tuple(run(*a)), inputs, atol=1e-5, rtol=1e-3)
 
 
@@ -196,13 +202,8 @@ def test_recurrence_gradcheck(mode, masked):
 @pytest.mark.parametrize("masked", [False, True])
 def test_recurrence_gradgradcheck(mode, masked):
     # Double backward recomputes the layer with ember ops (see _rnn_composite).
-    from ember.nn.functional.rnn import GATES, recurrence
-    rng = np.random.default_rng(7)
-    T, B, hid = 3, 2, 2
-    t = lambda *s: ember.from_numpy(rng.standard_normal(s)).requires_grad_()  # noqa: E731
-    inputs = [t(T, B, GATES[mode] * hid), t(GATES[mode] * hid, hid), t(GATES[mode] * hid),
-              t(B, hid)] + ([t(B, hid)] if mode == "LSTM" else [])
-    mask = np.array([[1, 1], [1, 0], [1, 0]], dtype=np.float64)[:, :, None] if masked else None
+    from ember.nn.functional.rnn import recurrence
+    inputs, mask = _recurrence_case(mode, masked, seed=7)
 
     def run(xproj, w_hh, b_hh, h0, *c):
         out, h, cn = recurrence(mode, xproj, w_hh, b_hh, h0, c[0] if c else None, mask=mask,
