@@ -126,10 +126,10 @@ def load_sentencepiece(cls, model_file, kwargs):
     # T5's sentinels <extra_id_0..n-1> follow the pieces, the last id being <extra_id_0>.
     extra = [f"<extra_id_{i}>" for i in reversed(range(kwargs.pop("extra_ids", 100)))] \
         if t5 else []
-    if extra and proto["model_type"] == "unigram":
-        proto["pieces"] = proto["pieces"] + [(t, 0.0, _CONTROL) for t in extra]
-        kwargs.setdefault("additional_special_tokens", extra[::-1])
     if proto["model_type"] == "unigram":
+        if extra:
+            proto["pieces"] = proto["pieces"] + [(t, 0.0, _CONTROL) for t in extra]
+            kwargs.setdefault("additional_special_tokens", extra[::-1])
         backend = Backend(models.Unigram([(p, s) for p, s, _ in proto["pieces"]],
                                          proto["unk_id"], bool(proto["byte_fallback"])))
     elif proto["model_type"] == "bpe":
