@@ -11,6 +11,7 @@ import ember
 from ember import nn
 
 from ..transforms import functional as F
+from ..transforms._functional_tensor import _resize_weights
 
 __all__ = ["ImageClassification"]
 
@@ -18,34 +19,9 @@ _IMAGENET_MEAN = (0.485, 0.456, 0.406)
 _IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-def _triangle(x):
-    return np.clip(1.0 - np.abs(x), 0.0, None)
-
-
-def _cubic(x, a=-0.5):
-    # Keys' cubic with a = -0.5: PIL's and PyTorch's antialiased bicubic kernel.
-    x = np.abs(x)
-    near = ((a + 2) * x - (a + 3)) * x * x + 1
-    far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
-    return np.where(x < 1, near, np.where(x < 2, far, 0.0))
-
-
-_FILTERS = {"bilinear": (_triangle, 1.0), "bicubic": (_cubic, 2.0)}
-
-
-def _resize_matrix(in_size, out_size, interpolation):
-    """(out_size, in_size) weights of PIL's / PyTorch's antialiased separable resampling: when
-    shrinking, the filter is stretched by the scale so every input pixel contributes."""
-    kernel, support = _FILTERS[interpolation]
-    scale = in_size / out_size
-    stretch = max(scale, 1.0)
-    centers = scale * (np.arange(out_size) + 0.5)
-    lo = np.maximum((centers - support * stretch + 0.5).astype(np.int64), 0)
-    hi = np.minimum((centers + support * stretch + 0.5).astype(np.int64), in_size)
-    src = np.arange(in_size)
-    weights = kernel((src[None, :] - centers[:, None] + 0.5) / stretch)
-    weights *= (src[None, :] >= lo[:, None]) & (src[None, :] < hi[:, None])
-    return weights / weights.sum(axis=1, keepdims=True)
+# Antialiased resampling of tensors as torch's interpolate does it (PIL's filters), the same
+# weights the transforms use.
+_INTERPOLATIONS = ("bilinear", "bicubic")
 
 
 def _as_tensor(img):
@@ -65,9 +41,9 @@ class ImageClassification(nn.Module):
     def __init__(self, *, crop_size, resize_size=256, mean=_IMAGENET_MEAN, std=_IMAGENET_STD,
                  interpolation="bilinear", antialias=True):
         super().__init__()
-        if interpolation not in _FILTERS:
+        if interpolation not in _INTERPOLATIONS:
             raise ValueError(f"ImageClassification: interpolation must be one of "
-                             f"{sorted(_FILTERS)}, got {interpolation!r}")
+                             f"{sorted(_INTERPOLATIONS)}, got {interpolation!r}")
         if not antialias:
             raise ValueError("ImageClassification: only antialias=True is supported")
         self.crop_size = [crop_size]
@@ -83,9 +59,9 @@ class ImageClassification(nn.Module):
             out_h, out_w = size, int(size * w / h)
         else:
             out_h, out_w = int(size * h / w), size
-        rows = ember.tensor(_resize_matrix(h, out_h, self.interpolation),
+        rows = ember.tensor(_resize_weights(h, out_h, self.interpolation, True),
                             dtype=img.dtype, device=img.device)
-        cols = ember.tensor(_resize_matrix(w, out_w, self.interpolation).T,
+        cols = ember.tensor(_resize_weights(w, out_w, self.interpolation, True).T,
                             dtype=img.dtype, device=img.device)
         return rows @ img @ cols
 
