@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import _dtypes
 from .._device import array_module_of
+from .._onednn.gemm import matmul as _gemm
 from .._tensor import Tensor, _dim
 from ..amp.autocast_mode import cast_inputs, state as _amp
 from ..autograd.graph import Node
@@ -55,7 +56,7 @@ def _mm(a, b, ta=False, tb=False, op="matmul"):
                            f"multiplied ({x.shape[-1]} != {y.shape[-2]})")
     work = _compute_dtype(x, y, op)
     try:
-        out = x.astype(work) @ y.astype(work) if work else x @ y
+        out = x.astype(work) @ y.astype(work) if work else _gemm(x, y)
     except ValueError:
         raise RuntimeError(f"ember.{op}: batch dimensions of {tuple(x.shape)} and "
                            f"{tuple(y.shape)} cannot be broadcast") from None

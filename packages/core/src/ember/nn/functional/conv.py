@@ -7,6 +7,7 @@ Three dedicated ops close under differentiation, so gradients of any order work:
 Each one's backward is written with the other two. Geometry: see `_sliding`.
 """
 from ..._device import array_module_of
+from ..._onednn import convolution as _onednn_conv
 from ..._dtypes import from_numpy_dtype
 from ...amp.autocast_mode import cast_inputs, state as _amp
 from ...autograd.grad_mode import state as _grad_state
@@ -44,6 +45,10 @@ def _per_group(a, b, groups, fn):
 def _conv_array(x, w, geom, groups, keep=None):
     """The convolution on raw arrays, contiguous (N, O, *small). `keep`, a list, receives the
     im2col columns so the weight gradient can reuse them instead of rebuilding them."""
+    if _onednn_conv.supported(x, w):
+        out = _onednn_conv.forward(x, w, geom, groups)
+        if out is not None:
+            return out
     xp = array_module_of(x)
     n, c = x.shape[:2]
     o = w.shape[0]
@@ -89,6 +94,10 @@ def _full_geometry(geom, y):
 
 
 def _conv_transpose_array(y, w, geom, groups):
+    if _onednn_conv.supported(y, w):
+        out = _onednn_conv.backward_data(y, w, geom, groups)
+        if out is not None:
+            return out
     n, o = y.shape[:2]
     cg = w.shape[1]
     big = tuple(g[4] for g in geom)
@@ -111,6 +120,10 @@ def _conv_transpose_array(y, w, geom, groups):
 
 
 def _conv_weight_array(x, y, geom, groups, kshape, cols=None):
+    if _onednn_conv.supported(x, y):
+        out = _onednn_conv.backward_weights(x, y, geom, groups, kshape)
+        if out is not None:
+            return out
     n, c = x.shape[:2]
     o = y.shape[1]
     if _pointwise(geom):

@@ -1,6 +1,7 @@
 """Affine layers' math: `linear` (one fused op with its own node) and `bilinear`."""
 import math
 
+from ..._onednn.gemm import matmul as _gemm
 from ...amp.autocast_mode import cast_inputs, state as _amp
 from ...autograd.graph import Node
 from ...ops._common import attach, check_same_device, requires_grad
@@ -61,7 +62,7 @@ def linear(input, weight, bias=None):
     # leading index (2-4x slower for a (16, 128, 256) input). Reshaping copies only when the
     # leading dims cannot be merged in place, and that copy is far cheaper than the GEMM.
     lead = x.shape[:-1]
-    out = (x.reshape(math.prod(lead), w.shape[1]) @ w.T).reshape(lead + (w.shape[0],))
+    out = _gemm(x.reshape(math.prod(lead), w.shape[1]), w.T).reshape(lead + (w.shape[0],))
     if bias is not None:
         b = bias._data
         if b.dtype != x.dtype:

@@ -12,6 +12,7 @@ import numpy as np
 
 from ... import _kernels
 from ..._device import array_module_of
+from ..._onednn.gemm import matmul as _gemm
 from ..._tensor import Tensor
 from ...amp.autocast_mode import cast_inputs, state as _amp
 from ...autograd.graph import Node
@@ -23,10 +24,11 @@ _HALF = ("float16", "bfloat16")
 
 def _row_sum(a):
     """Sum of each row of a 2-D array: a BLAS matrix-vector product is several times faster
-    than NumPy's reduction once rows are not tiny."""
+    than NumPy's reduction once rows are not tiny (through `_gemm`, so that with oneDNN loaded
+    OpenBLAS's threads stay asleep: see `ember._onednn.gemm`)."""
     if a.shape[1] < 8:
         return a.sum(axis=1)
-    return a @ array_module_of(a).ones(a.shape[1], dtype=a.dtype)
+    return _gemm(a, array_module_of(a).ones((a.shape[1], 1), dtype=a.dtype)).reshape(-1)
 
 
 def _row_dot(a, b):

@@ -11,6 +11,7 @@ carried unchanged, so the output at the last processed step is every sequence's 
 Gate order follows PyTorch: LSTM i, f, g, o; GRU r, z, n with `n = tanh(x_n + r * (W_hn h + b_hn))`.
 """
 from ..._device import array_module_of
+from ..._onednn.gemm import matmul as _gemm
 from ...autograd.grad_mode import state as _grad_state
 from ...autograd.graph import Node
 from ...ops._common import attach, requires_grad
@@ -149,7 +150,7 @@ def _lstm_forward(xp, x, w_hh, b_hh, h, c, w_hr, mask, reverse, cache):
     ig = xp.empty((batch, hid), dtype=dt)
     for t in _steps(steps, reverse):
         a = acts[t]
-        xp.matmul(h, w_t, out=a)
+        _gemm(h, w_t, out=a)
         a += xb[t]
         xp.tanh(a, out=a)
         a *= scale
@@ -164,7 +165,7 @@ def _lstm_forward(xp, x, w_hh, b_hh, h, c, w_hr, mask, reverse, cache):
         xp.multiply(a[:, 3 * hid:], tc, out=hn)
         if w_hr is not None:
             pre_proj[t] = hn
-            hn = hn @ w_hr.T
+            hn = _gemm(hn, w_hr.T)
         if mask is not None:
             cells[t] = _blend(cn, c, mask[t])
         if h_new is not None:
@@ -187,7 +188,7 @@ def _gru_forward(xp, x, w_hh, b_hh, h, c, w_hr, mask, reverse, cache):
     w_t = _step_weight(xp, w_hh)
     for t in _steps(steps, reverse):
         h_prev[t] = h
-        hh = h @ w_t
+        hh = _gemm(h, w_t)
         if b_hh is not None:
             hh += b_hh
         a = acts[t]
@@ -211,7 +212,7 @@ def _simple_forward(relu):
         w_t = _step_weight(xp, w_hh)
         for t in _steps(steps, reverse):
             h_prev[t] = h
-            pre = x[t] + h @ w_t
+            pre = x[t] + _gemm(h, w_t)
             if b_hh is not None:
                 pre += b_hh
             h_new = h_new_all[t] = xp.maximum(pre, 0) if relu else xp.tanh(pre)
@@ -237,7 +238,7 @@ def _hidden_grads(node, d_pre):
     h_prev = node.cache["h_prev"]
     g_w = g_b = None
     if node.inputs[1] is not None:
-        g_w = d_pre.reshape(-1, d_pre.shape[-1]).T @ h_prev.reshape(-1, h_prev.shape[-1])
+        g_w = _gemm(d_pre.reshape(-1, d_pre.shape[-1]).T, h_prev.reshape(-1, h_prev.shape[-1]))
     if node.inputs[2] is not None:
         g_b = d_pre.sum((0, 1))
     return g_w, g_b
@@ -269,20 +270,20 @@ def _lstm_backward(node, g_y, g_c, w_hh, w_hr):
         dc_new, dc_carry = _split_carry(dc, m)
         if w_hr is not None:
             d_proj[t] = dh_new
-            dh_new = dh_new @ w_hr
+            dh_new = _gemm(dh_new, w_hr)
         dcn = dh_new * dc_coef[t]
         dcn += dc_new
         d = d_gates[t].reshape(batch, 4, hid)
         xp.multiply(dcn[:, None, :], coef[t, :, :3], out=d[:, :3])
         xp.multiply(dh_new, coef[t, :, 3], out=d[:, 3])
         dc = dcn * f[t]
-        dh = d_gates[t] @ w_hh
+        dh = _gemm(d_gates[t], w_hh)
         if m is not None:
             dh += dh_carry
             dc += dc_carry
     g_wr = None
     if node.inputs[5] is not None:
-        g_wr = d_proj.reshape(-1, h_out).T @ cache["pre_proj"].reshape(-1, hid)
+        g_wr = _gemm(d_proj.reshape(-1, h_out).T, cache["pre_proj"].reshape(-1, hid))
     return (d_gates,) + _hidden_grads(node, d_gates) + (dh, dc, g_wr)
 
 
@@ -316,7 +317,7 @@ def _gru_backward(node, g_y, g_c, w_hh, w_hr):
         dx[:, hid:2 * hid] = dhh[:, hid:2 * hid] = dh_new * (h_prev[t] - n) * z * (1 - z)
         dx[:, 2 * hid:] = dn
         dhh[:, 2 * hid:] = dn * r
-        dh = dhh @ w_hh + dh_new * z
+        dh = _gemm(dhh, w_hh) + dh_new * z
         if m is not None:
             dh += dh_carry
     return (d_x,) + _hidden_grads(node, d_hh) + (dh, None, None)
@@ -334,7 +335,7 @@ def _simple_backward(relu):
             dh_new, dh_carry = _split_carry(dh + g_y[t], m)
             hn = h_new[t]
             d = d_pre[t] = dh_new * (hn > 0) if relu else dh_new * (1 - hn * hn)
-            dh = d @ w_hh
+            dh = _gemm(d, w_hh)
             if m is not None:
                 dh += dh_carry
         return (d_pre,) + _hidden_grads(node, d_pre) + (dh, None, None)
