@@ -2,15 +2,15 @@
 float32 arrays: the direct (JIT, blocked-layout) kernels PyTorch's CPU convolutions run.
 
 Each call reorders its plain NCHW/OIHW operands into the layouts the primitive chose and its
-result back, as PyTorch does for NCHW tensors. A plan (primitive descriptor, primitive and
-reorders) is built once per problem shape and kept.
+result back, as PyTorch does for NCHW tensors. A plan (`plan.Plan`) is built once per problem
+shape and kept.
 """
 import ctypes
 
 import numpy as np
 
-from ..nn.functional import _workspace
 from . import library as _dnnl
+from .plan import Plan
 
 FORWARD, BACKWARD_DATA, BACKWARD_WEIGHTS = "forward", "backward_data", "backward_weights"
 _PLANS = {}
@@ -34,57 +34,18 @@ def _spatial(geom):
     return [_dnnl.dims(v) for v in (strides, dilates, pad_l, pad_r)]
 
 
-class _Plan:
-    """One problem's primitive and, per operand, its plain descriptor and the reorder (or None)
-    between that and the primitive's layout."""
-    __slots__ = ("primitive", "operands")
-
-    def __init__(self, primitive, operands):
-        self.primitive, self.operands = primitive, operands
-
-    def run(self, inputs, out_arg, out):
-        """Execute on `inputs` ({argument: contiguous array}), writing `out` in place."""
-        args = []
-        for arg, array in inputs.items():
-            plain, convert, md = self.operands[arg]
-            if convert is not None:
-                blocked = _scratch(md)
-                _dnnl.execute(convert, [(_dnnl.ARG_SRC, plain.handle, array),
-                                        (_dnnl.ARG_DST, md, blocked)])
-                array = blocked
-            args.append((arg, md, array))
-        plain, convert, md = self.operands[out_arg]
-        result = out if convert is None else _scratch(md)
-        _dnnl.execute(self.primitive, args + [(out_arg, md, result)])
-        if convert is not None:
-            _dnnl.execute(convert, [(_dnnl.ARG_SRC, md, result),
-                                    (_dnnl.ARG_DST, plain.handle, out)])
-
-
-def _scratch(md):
-    """A reused byte buffer, 64-byte aligned, for an operand in the primitive's own layout: a
-    fresh one each call would be mapped from the OS and page-faulted in every time."""
-    size = _dnnl.lib.dnnl_memory_desc_get_size(md)
-    raw = _workspace.empty(np, (size + 64,), np.uint8)
-    start = -raw.ctypes.data % 64
-    return raw[start:start + size]
-
-
 def _weight_shape(w_shape, groups):
     return w_shape if groups == 1 else (groups, w_shape[0] // groups) + tuple(w_shape[1:])
 
 
-_ROLES = {  # per primitive kind: oneDNN argument -> (operand, descriptor query)
-    FORWARD: {_dnnl.ARG_SRC: ("x", _dnnl.QUERY_SRC), _dnnl.ARG_WEIGHTS: ("w", _dnnl.QUERY_WEIGHTS),
-              _dnnl.ARG_DST: ("y", _dnnl.QUERY_DST)},
-    BACKWARD_DATA: {_dnnl.ARG_DIFF_DST: ("y", _dnnl.QUERY_DIFF_DST),
-                    _dnnl.ARG_WEIGHTS: ("w", _dnnl.QUERY_WEIGHTS),
-                    _dnnl.ARG_DIFF_SRC: ("x", _dnnl.QUERY_DIFF_SRC)},
-    BACKWARD_WEIGHTS: {_dnnl.ARG_SRC: ("x", _dnnl.QUERY_SRC),
-                       _dnnl.ARG_DIFF_DST: ("y", _dnnl.QUERY_DIFF_DST),
-                       _dnnl.ARG_DIFF_WEIGHTS: ("w", _dnnl.QUERY_DIFF_WEIGHTS)},
+_ROLES = {  # per primitive kind: oneDNN argument -> operand
+    FORWARD: {_dnnl.ARG_SRC: "x", _dnnl.ARG_WEIGHTS: "w", _dnnl.ARG_DST: "y"},
+    BACKWARD_DATA: {_dnnl.ARG_DST + _dnnl.DIFF: "y", _dnnl.ARG_WEIGHTS: "w",
+                    _dnnl.ARG_SRC + _dnnl.DIFF: "x"},
+    BACKWARD_WEIGHTS: {_dnnl.ARG_SRC: "x", _dnnl.ARG_DST + _dnnl.DIFF: "y",
+                       _dnnl.ARG_WEIGHTS + _dnnl.DIFF: "w"},
 }
-_OUTPUTS = (_dnnl.ARG_DST, _dnnl.ARG_DIFF_SRC, _dnnl.ARG_DIFF_WEIGHTS)
+_OUTPUTS = (_dnnl.ARG_DST, _dnnl.ARG_SRC + _dnnl.DIFF, _dnnl.ARG_WEIGHTS + _dnnl.DIFF)
 
 
 def _descriptor(kind, anys, spatial):
@@ -115,25 +76,15 @@ def _descriptor(kind, anys, spatial):
 
 def _build(kind, x_shape, w_shape, y_shape, groups, spatial):
     shapes = {"x": x_shape, "w": _weight_shape(w_shape, groups), "y": y_shape}
-    plain = {name: _dnnl.Desc.plain(shape) for name, shape in shapes.items()}
     anys = {name: _dnnl.Desc(shape) for name, shape in shapes.items()}
-    primitive = _dnnl.Primitive(_descriptor(kind, anys, spatial))
-    operands = {}
-    for arg, (name, query) in _ROLES[kind].items():
-        md, user = primitive.md(query), plain[name]
-        if _dnnl.lib.dnnl_memory_desc_equal(md, user.handle):
-            operands[arg] = (user, None, user.handle)
-        elif arg in _OUTPUTS:
-            operands[arg] = (user, _dnnl.reorder(md, user.handle), md)
-        else:
-            operands[arg] = (user, _dnnl.reorder(user.handle, md), md)
-    return _Plan(primitive, operands)
+    users = {arg: (_dnnl.Desc.plain(shapes[name]), arg in _OUTPUTS)
+             for arg, name in _ROLES[kind].items()}
+    return Plan(_descriptor(kind, anys, spatial), users)
 
 
 def _plan(kind, x_shape, w_shape, y_shape, groups, geom):
     key = (kind, x_shape, w_shape, y_shape, groups, geom)
-    plan = _PLANS.get(key)
-    if plan is None:
+    if key not in _PLANS:
         spatial = _spatial(geom)
         try:
             plan = None if spatial is None else _build(kind, x_shape, w_shape, y_shape, groups,
@@ -143,13 +94,7 @@ def _plan(kind, x_shape, w_shape, y_shape, groups, geom):
         if len(_PLANS) >= _MAX_PLANS:
             del _PLANS[next(iter(_PLANS))]
         _PLANS[key] = plan
-    return plan
-
-
-def supported(*arrays):
-    """Whether oneDNN is loaded and takes these operands: non-empty NumPy float32 arrays."""
-    return _dnnl.enabled and all(
-        type(a) is np.ndarray and a.dtype == np.float32 and a.size for a in arrays)
+    return _PLANS[key]
 
 
 def _shapes(x_shape, w_shape, geom):
@@ -165,7 +110,7 @@ def forward(x, w, geom, groups):
         return None
     y = np.empty(y_shape, np.float32)
     plan.run({_dnnl.ARG_SRC: np.ascontiguousarray(x), _dnnl.ARG_WEIGHTS: np.ascontiguousarray(w)},
-             _dnnl.ARG_DST, y)
+             {_dnnl.ARG_DST: y})
     return y
 
 
@@ -176,8 +121,8 @@ def backward_data(y, w, geom, groups):
     if plan is None:
         return None
     x = np.empty(x_shape, np.float32)
-    plan.run({_dnnl.ARG_DIFF_DST: np.ascontiguousarray(y),
-              _dnnl.ARG_WEIGHTS: np.ascontiguousarray(w)}, _dnnl.ARG_DIFF_SRC, x)
+    plan.run({_dnnl.ARG_DST + _dnnl.DIFF: np.ascontiguousarray(y),
+              _dnnl.ARG_WEIGHTS: np.ascontiguousarray(w)}, {_dnnl.ARG_SRC + _dnnl.DIFF: x})
     return x
 
 
@@ -188,6 +133,7 @@ def backward_weights(x, y, geom, groups, kshape):
     if plan is None:
         return None
     w = np.empty(w_shape, np.float32)
-    plan.run({_dnnl.ARG_SRC: np.ascontiguousarray(x), _dnnl.ARG_DIFF_DST: np.ascontiguousarray(y)},
-             _dnnl.ARG_DIFF_WEIGHTS, w)
+    plan.run({_dnnl.ARG_SRC: np.ascontiguousarray(x),
+              _dnnl.ARG_DST + _dnnl.DIFF: np.ascontiguousarray(y)},
+             {_dnnl.ARG_WEIGHTS + _dnnl.DIFF: w})
     return w

@@ -11,16 +11,19 @@ import os
 import sys
 import threading
 
+import numpy as np
+
 
 F32 = 3  # dnnl_f32
 TAG_ANY = 1  # dnnl_format_tag_any: the primitive picks its own (blocked) layout
 CPU = 1  # dnnl_cpu
-FORWARD_TRAINING, FORWARD_INFERENCE, BACKWARD_DATA, BACKWARD_WEIGHTS = 64, 96, 160, 192
+FORWARD_TRAINING, BACKWARD, BACKWARD_DATA, BACKWARD_WEIGHTS = 64, 128, 160, 192
 CONVOLUTION_DIRECT = 1
-QUERY_SRC, QUERY_DIFF_SRC, QUERY_WEIGHTS, QUERY_DIFF_WEIGHTS, QUERY_DST, QUERY_DIFF_DST = \
-    129, 130, 131, 132, 133, 134
-ARG_SRC, ARG_DST, ARG_WEIGHTS, ARG_BIAS = 1, 17, 33, 41
-ARG_DIFF_SRC, ARG_DIFF_DST, ARG_DIFF_WEIGHTS = 129, 145, 161
+QUERY_EXEC_ARG_MD = 255  # the descriptor of an execution argument, by argument id
+# Execution argument ids. A primitive's n-th source/destination/weights is ARG_SRC + n etc.;
+# a gradient ("diff") is its argument + 128. The RNN's are layer (+0), iter (+1), iter_c (+2).
+ARG_SRC, ARG_DST, ARG_WEIGHTS, ARG_BIAS, ARG_WORKSPACE = 1, 17, 33, 41, 64
+DIFF = 128
 _MAX_NDIMS = 12
 
 Dims = ctypes.c_int64 * _MAX_NDIMS
@@ -120,6 +123,12 @@ _stream = _handle()
 lock = threading.Lock()
 
 
+def takes(*arrays):
+    """Whether oneDNN is on and takes these operands: non-empty NumPy float32 arrays."""
+    return enabled and all(type(a) is np.ndarray and a.dtype == np.float32 and a.size
+                           for a in arrays)
+
+
 def check(status, what):
     if status != 0:
         raise OneDNNError(f"oneDNN: {what} failed with status {status}")
@@ -176,8 +185,9 @@ class Primitive:
         self.handle = _handle()
         check(lib.dnnl_primitive_create(ctypes.byref(self.handle), pd), "primitive creation")
 
-    def md(self, query):
-        return lib.dnnl_primitive_desc_query_md(self.pd, query, 0)
+    def md(self, arg):
+        """The primitive's own descriptor for execution argument `arg`."""
+        return lib.dnnl_primitive_desc_query_md(self.pd, QUERY_EXEC_ARG_MD, arg)
 
     def __del__(self, _lib=lib):
         if self.handle:

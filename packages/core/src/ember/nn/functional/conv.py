@@ -7,7 +7,7 @@ Three dedicated ops close under differentiation, so gradients of any order work:
 Each one's backward is written with the other two. Geometry: see `_sliding`.
 """
 from ..._device import array_module_of
-from ..._onednn import convolution as _onednn_conv
+from ..._onednn import convolution as _onednn_conv, library as _onednn
 from ..._dtypes import from_numpy_dtype
 from ...amp.autocast_mode import cast_inputs, state as _amp
 from ...autograd.grad_mode import state as _grad_state
@@ -45,7 +45,7 @@ def _per_group(a, b, groups, fn):
 def _conv_array(x, w, geom, groups, keep=None):
     """The convolution on raw arrays, contiguous (N, O, *small). `keep`, a list, receives the
     im2col columns so the weight gradient can reuse them instead of rebuilding them."""
-    if _onednn_conv.supported(x, w):
+    if _onednn.takes(x, w):
         out = _onednn_conv.forward(x, w, geom, groups)
         if out is not None:
             return out
@@ -94,7 +94,7 @@ def _full_geometry(geom, y):
 
 
 def _conv_transpose_array(y, w, geom, groups):
-    if _onednn_conv.supported(y, w):
+    if _onednn.takes(y, w):
         out = _onednn_conv.backward_data(y, w, geom, groups)
         if out is not None:
             return out
@@ -120,7 +120,7 @@ def _conv_transpose_array(y, w, geom, groups):
 
 
 def _conv_weight_array(x, y, geom, groups, kshape, cols=None):
-    if _onednn_conv.supported(x, y):
+    if _onednn.takes(x, y):
         out = _onednn_conv.backward_weights(x, y, geom, groups, kshape)
         if out is not None:
             return out

@@ -79,13 +79,14 @@ class NativeBatchNormBackward0(Node):
         gx = gw = gb = None
         if self.per_row:  # layer norm: weight varies along each row
             # Fresh full-size buffers are the cost here: `buf` serves g*xhat, then the gradient.
-            ones = xp.ones(a * b, dtype=ga.dtype)
+            # Column sums as (1, rows) @ (rows, n) products (see `_row_sum`).
+            ones = xp.ones((1, a * b), dtype=ga.dtype)
             buf = None
             if want_w:
                 buf = ga * xhat
-                gw = self._param_grad(ones @ buf, w)
+                gw = self._param_grad(_gemm(ones, buf).reshape(-1), w)
             if want_b:
-                gb = self._param_grad(ones @ ga, w if w is not None else x)
+                gb = self._param_grad(_gemm(ones, ga).reshape(-1), w if w is not None else x)
             if self.inputs[0] is not None:
                 if w is not None:
                     buf = xp.multiply(ga, w._data.reshape(1, n), out=buf)

@@ -107,6 +107,19 @@ def recurrence(mode, xproj, w_hh, b_hh, h0, c0=None, w_hr=None, mask=None, rever
     return result, result[0 if reverse else steps - 1], c_n
 
 
+def rnn_layer(mode, x, w_ih, b_ih, w_hh, b_hh, h0, c0=None, w_hr=None, mask=None, reverse=False):
+    """One layer in one direction from its input sequence x (T, B, C), returning what
+    `recurrence` does: oneDNN's fused LSTM where it applies (see `_lstm_onednn`), else the
+    input projection of every step in one `linear` followed by `recurrence`."""
+    if mode == "LSTM" and w_hr is None and mask is None:
+        from ._lstm_onednn import lstm_layer
+        result = lstm_layer(x, w_ih, b_ih, w_hh, b_hh, h0, c0, reverse)
+        if result is not None:
+            return result
+    from .linear import linear
+    return recurrence(mode, linear(x, w_ih, b_ih), w_hh, b_hh, h0, c0, w_hr, mask, reverse)
+
+
 def _blend(new, old, m):
     """The state after a step: `new` where the sequence runs, `old` where it has ended."""
     return new if m is None else old + m * (new - old)

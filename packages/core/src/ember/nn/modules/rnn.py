@@ -1,8 +1,9 @@
 """Recurrent layers: RNN, LSTM, GRU (multi-layer, bidirectional, packed sequences) and cells.
 
 Parameter names and shapes are PyTorch's, so its state_dicts load unchanged. Each layer and
-direction projects the whole input sequence in one `F.linear`, then runs the fused recurrence of
-`nn.functional.rnn`.
+direction is one `nn.functional.rnn.rnn_layer`: oneDNN's fused LSTM for float32 LSTMs when the
+library is loaded, else the whole sequence's input projection in one `F.linear` and the fused
+recurrence of `nn.functional.rnn`.
 """
 import math
 
@@ -13,7 +14,7 @@ from ..._device import array_module_of
 from ...ops.creation import empty, zeros
 from .. import functional as F
 from .. import init
-from ..functional.rnn import GATES, recurrence
+from ..functional.rnn import GATES, recurrence, rnn_layer
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence, _gather_rows, _host_ints, _with_pad_row
 from .module import Module
@@ -143,8 +144,8 @@ class RNNBase(Module):
             for d, suffix in enumerate(("", "_reverse")[:directions]):
                 w_ih, w_hh, b_ih, b_hh, w_hr = self._layer_weights(layer, suffix)
                 k = layer * directions + d
-                out, h, c = recurrence(self.mode, F.linear(x, w_ih, b_ih), w_hh, b_hh, h0[k],
-                                       c0[k] if is_lstm else None, w_hr, mask, reverse=d == 1)
+                out, h, c = rnn_layer(self.mode, x, w_ih, b_ih, w_hh, b_hh, h0[k],
+                                      c0[k] if is_lstm else None, w_hr, mask, reverse=d == 1)
                 outs.append(out)
                 h_n.append(h)
                 c_n.append(c)
