@@ -18,6 +18,16 @@ def test_switched_off_by_environment():
     assert out == ["False", "False"]
 
 
+def test_a_missing_library_leaves_numpy_paths(tmp_path):
+    code = ("import ember, ember.nn.functional as F; from ember._onednn import available; "
+            "print(available(), tuple(F.conv2d(ember.ones(1, 1, 3, 3), ember.ones(1, 1, 2, 2))"
+            ".shape))")
+    env = {"EMBER_ONEDNN_LIBRARY": str(tmp_path / "libdnnl.so.3"), "PATH": ""}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         check=True).stdout
+    assert out.split(None, 1) == ["False", "(1, 1, 2, 2)\n"]
+
+
 def _child(queue):
     x, w = ember.randn(2, 3, 9, 9), ember.randn(4, 3, 3, 3)
     queue.put((library.enabled, tuple(F.conv2d(x, w).shape), (x[0, 0] @ x[0, 1]).shape))

@@ -8,6 +8,7 @@ libdnnl.so.3 works. Nothing here runs unless the library loads.
 import ctypes
 import ctypes.util
 import os
+import site
 import sys
 import threading
 
@@ -64,13 +65,14 @@ _SIGNATURES = {
 
 
 def _find():
-    """The path of libdnnl.so.3: `EMBER_ONEDNN_LIBRARY`, else the environment's lib/, else the
-    system's search path; None when absent or when `EMBER_ONEDNN=0` turns it off."""
+    """The path of libdnnl.so.3: `EMBER_ONEDNN_LIBRARY`, else the lib/ of the environment (or
+    of a `pip install --user`), else the system's search path; None when absent or when
+    `EMBER_ONEDNN=0` turns it off."""
     if os.environ.get("EMBER_ONEDNN", "1") == "0":
         return None
     if os.environ.get("EMBER_ONEDNN_LIBRARY"):
         return os.environ["EMBER_ONEDNN_LIBRARY"]
-    for prefix in dict.fromkeys((sys.prefix, sys.base_prefix)):
+    for prefix in dict.fromkeys((sys.prefix, sys.base_prefix, site.getuserbase())):
         path = os.path.join(prefix, "lib", "libdnnl.so.3")
         if os.path.exists(path):
             return path
