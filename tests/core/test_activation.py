@@ -85,6 +85,40 @@ def test_inplace_without_graph(name):
         getattr(F, name)(w, inplace=True)
 
 
+def test_inplace_relu_with_graph_writes_without_a_copy():
+    # relu_ on a graph keeps the written array for its mask: gradients equal the out-of-place
+    # op's, also through a view of a base and with double backward; a node that saved the
+    # pre-ReLU values still refuses them.
+    data = _x()
+    x = ember.tensor(data, requires_grad=True)
+    (F.relu(x * 2) * ember.tensor(data)).sum().backward()
+    expected = x.grad.numpy()
+    x.grad = None
+    y = x * 2
+    storage = y._data
+    assert F.relu(y, inplace=True) is y and y._data is storage
+    (y * ember.tensor(data)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+
+    x.grad = None
+    base = x * 2
+    F.relu(base[1:], inplace=True)
+    base.sum().backward()
+    want = np.full(data.shape, 2.0, np.float32)
+    want[1:] *= data[1:] > 0
+    np.testing.assert_array_equal(x.grad.numpy(), want)
+
+    y = x * 1
+    (g,) = ember.autograd.grad((F.relu(y, inplace=True) ** 2).sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), 2 * np.maximum(data, 0), rtol=1e-6)
+
+    y = x * 1
+    saved = y.sigmoid()
+    F.relu(y, inplace=True)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        saved.sum().backward()
+
+
 def test_inplace_on_leaf_errors():
     x = ember.tensor(_x(), requires_grad=True)
     with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):

@@ -61,6 +61,18 @@ _SIGNATURES = {
     "dnnl_convolution_backward_weights_primitive_desc_create": (
         ctypes.POINTER(_handle), _handle, ctypes.c_int, _handle, _handle, _handle, _handle, Dims,
         Dims, Dims, Dims, _handle, _handle),
+    "dnnl_batch_normalization_forward_primitive_desc_create": (
+        ctypes.POINTER(_handle), _handle, ctypes.c_int, _handle, _handle, ctypes.c_float,
+        ctypes.c_uint, _handle),
+    "dnnl_batch_normalization_backward_primitive_desc_create": (
+        ctypes.POINTER(_handle), _handle, ctypes.c_int, _handle, _handle, _handle,
+        ctypes.c_float, ctypes.c_uint, _handle, _handle),
+    "dnnl_lstm_forward_primitive_desc_create": (
+        (ctypes.POINTER(_handle), _handle, ctypes.c_int, ctypes.c_int) + (_handle,) * 11 +
+        (ctypes.c_uint, _handle)),
+    "dnnl_lstm_backward_primitive_desc_create": (
+        (ctypes.POINTER(_handle), _handle, ctypes.c_int, ctypes.c_int) + (_handle,) * 22 +
+        (ctypes.c_uint, _handle, _handle)),
 }
 
 

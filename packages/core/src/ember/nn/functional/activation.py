@@ -13,7 +13,9 @@ from ..._tensor import Tensor
 from ...autograd.grad_mode import state as _grad_state
 from ...ops import softmax as _softmax_ops
 from ...ops.comparison import where
-from ...ops.inplace import apply_inplace, check_inplace_allowed, check_writable
+from ...ops._common import attach
+from ...ops.inplace import (apply_inplace, check_inplace_allowed, check_writable,
+                            commit_history)
 from ...ops.unary import abs, clamp, erf, exp, expm1, log1p, sigmoid, tanh
 from ...ops.unary import relu as _relu
 
@@ -61,7 +63,24 @@ def relu(input, inplace=False):
         array_module_of(input._data).maximum(input._data, 0, out=input._data)
         input._vc[0] += 1
         return input
+    if inplace and input._data.dtype.kind == "f":
+        return _relu_inplace_with_graph(input)
     return _maybe_inplace(_relu, input, inplace, "relu_")
+
+
+def _relu_inplace_with_graph(input):
+    """relu_ under autograd without a copy of the input: ReLU's gradient mask is the same read
+    from its output (x > 0 exactly where relu(x) > 0), so the node keeps the overwritten array
+    itself, as PyTorch's relu_ saves its result (ResNet-18: two fewer passes per ReLU)."""
+    check_inplace_allowed(input, "relu_")
+    check_writable(input, "relu_")
+    before = Tensor._make(input._data, True, input.grad_fn)  # the history being written over
+    node = _relu.node_class(None)
+    node.save(before)
+    array_module_of(input._data).maximum(input._data, 0, out=input._data)
+    input._vc[0] += 1
+    commit_history(input, attach(input._data, node, (before,)))
+    return input
 
 
 def relu_(input):

@@ -12,6 +12,7 @@ import numpy as np
 
 from ... import _kernels
 from ..._device import array_module_of
+from ..._onednn import batch_norm as _onednn_batch_norm, library as _onednn
 from ..._onednn.gemm import matmul as _gemm
 from ..._tensor import Tensor
 from ...amp.autocast_mode import cast_inputs, state as _amp
@@ -46,7 +47,7 @@ class NativeBatchNormBackward0(Node):
     `param_shape` and `bshape` describe the same in the input's own shape for the graph path."""
 
     __slots__ = ("shape3", "per_row", "stat_axes", "param_axes", "param_shape", "bshape", "eps",
-                 "training", "mean", "invstd", "has_weight", "has_bias")
+                 "training", "mean", "var", "invstd", "has_weight", "has_bias")
 
     def backward(self, g):
         saved = self.unpack()
@@ -66,6 +67,13 @@ class NativeBatchNormBackward0(Node):
     def _backward_arrays(self, g, x, w):
         a, b, n = self.shape3
         ga, xa = g._data, x._data
+        if not self.per_row and self.training and self.has_weight == self.has_bias and \
+                _onednn.takes(ga, xa, self.mean, self.var, *(() if w is None else (w._data,))):
+            grads = _onednn_batch_norm.backward(xa.reshape(a, b, n), ga.reshape(a, b, n),
+                                                self.mean, self.var,
+                                                None if w is None else w._data, self.eps)
+            if grads is not None:
+                return self._wrap_grads(x, *grads)
         if xa.dtype.name in _HALF:
             ga, xa = ga.astype(np.float32), xa.astype(np.float32)
         xp = array_module_of(xa)
@@ -123,6 +131,13 @@ class NativeBatchNormBackward0(Node):
                 gxa = g3 * scale[:, None]
             gx = Tensor._make(gxa.reshape(x.shape).astype(x._data.dtype, copy=False))
         return self._outputs(gx, gw, gb)
+
+    def _wrap_grads(self, x, gx, gw, gb):
+        """The wanted ones of oneDNN's three gradients as tensors."""
+        return self._outputs(
+            Tensor._make(gx.reshape(x.shape)) if self.inputs[0] is not None else None,
+            self._param_grad(gw, x) if self.has_weight and self.inputs[1] is not None else None,
+            self._param_grad(gb, x) if self.has_bias and self.inputs[-1] is not None else None)
 
     def _param_grad(self, arr, like):
         return Tensor._make(arr.reshape(self.param_shape).astype(like._data.dtype, copy=False))
@@ -205,7 +220,7 @@ def _normalize(input, weight, bias, shape3, per_row, eps, mean=None, var=None):
     if requires_grad(*tensors):
         node = (NativeLayerNormBackward0 if per_row else NativeBatchNormBackward0)(None)
         node.shape3, node.per_row, node.eps, node.training = shape3, per_row, eps, training
-        node.mean, node.invstd = mean, invstd
+        node.mean, node.var, node.invstd = mean, var, invstd
         node.has_weight, node.has_bias = weight is not None, bias is not None
         node.save(*((input, weight) if weight is not None else (input,)))
     return attach(out, node, tensors), mean, var, node
