@@ -205,6 +205,8 @@ def machine_description(torch=None):
         "python": platform.python_version(),
         "numpy": np.__version__,
         "ember": ember.__version__,
+        # Ember's CPU convolutions, LSTMs and float32 GEMMs run on oneDNN when it is loaded.
+        "onednn": ember.backends.mkldnn.version() if ember.backends.mkldnn.enabled else None,
         "blas": _blas_info(),
         "env_threads": {k: os.environ[k] for k in
                         ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")

@@ -158,7 +158,8 @@ def main(argv=None):
     machine = harness.machine_description(torch)
     print(f"{machine['cpu_model']}, {machine['logical_cores']} cores, torch "
           f"{machine['torch']} ({machine['torch_num_threads']} threads), numpy "
-          f"{machine['numpy']}; {warmup} warm-up + at least {repeats} timed steps each "
+          f"{machine['numpy']}, ember on oneDNN {machine['onednn'] or 'off'}; {warmup} warm-up "
+          f"+ at least {repeats} timed steps each "
           f"(rounds spanning {min_seconds:g} s or more), median")
 
     started = datetime.datetime.now()

@@ -39,7 +39,7 @@ from .ops.unary import *  # noqa: F401,F403
 from .ops.view_scatter import *  # noqa: F401,F403
 from .random import *  # noqa: F401,F403
 from .serialization import *  # noqa: F401,F403
-from . import distributed, fft, hub, linalg, nn, optim, safetensors, utils
+from . import backends, distributed, fft, hub, linalg, nn, optim, safetensors, utils
 from . import amp, autograd
 from .amp import autocast, get_autocast_dtype, is_autocast_enabled
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled

@@ -35,6 +35,12 @@ class ExecArg(ctypes.Structure):
     _fields_ = [("arg", ctypes.c_int), ("memory", _handle)]
 
 
+class Version(ctypes.Structure):
+    _fields_ = [("major", ctypes.c_int), ("minor", ctypes.c_int), ("patch", ctypes.c_int),
+                ("hash", ctypes.c_char_p), ("cpu_runtime", ctypes.c_uint),
+                ("gpu_runtime", ctypes.c_uint)]
+
+
 _SIGNATURES = {
     "dnnl_engine_create": (ctypes.POINTER(_handle), ctypes.c_int, ctypes.c_size_t),
     "dnnl_stream_create": (ctypes.POINTER(_handle), _handle, ctypes.c_uint),
@@ -108,6 +114,7 @@ def _load():
     lib.dnnl_primitive_desc_query_md.restype = _handle
     lib.dnnl_memory_desc_equal.argtypes = (_handle, _handle)
     lib.dnnl_memory_desc_equal.restype = ctypes.c_int
+    lib.dnnl_version.argtypes, lib.dnnl_version.restype = (), ctypes.POINTER(Version)
     lib.dnnl_memory_desc_get_size.argtypes = (_handle,)
     lib.dnnl_memory_desc_get_size.restype = ctypes.c_size_t
     return lib
@@ -135,6 +142,14 @@ _engine = _handle()
 _stream = _handle()
 # One stream serves every thread; executions on it are serialised (oneDNN parallelises inside).
 lock = threading.Lock()
+
+
+def version():
+    """The loaded library's version as "major.minor.patch", or None."""
+    if lib is None:
+        return None
+    v = lib.dnnl_version().contents
+    return f"{v.major}.{v.minor}.{v.patch}"
 
 
 def takes(*arrays):
