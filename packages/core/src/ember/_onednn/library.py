@@ -20,6 +20,7 @@ TAG_ANY = 1  # dnnl_format_tag_any: the primitive picks its own (blocked) layout
 CPU = 1  # dnnl_cpu
 FORWARD_TRAINING, BACKWARD, BACKWARD_DATA, BACKWARD_WEIGHTS = 64, 128, 160, 192
 CONVOLUTION_DIRECT = 1
+QUERY_IMPL_INFO_STR = 8
 QUERY_EXEC_ARG_MD = 255  # the descriptor of an execution argument, by argument id
 # Execution argument ids. A primitive's n-th source/destination/weights is ARG_SRC + n etc.;
 # a gradient ("diff") is its argument + 128. The RNN's are layer (+0), iter (+1), iter_c (+2).
@@ -67,6 +68,7 @@ _SIGNATURES = {
     "dnnl_convolution_backward_weights_primitive_desc_create": (
         ctypes.POINTER(_handle), _handle, ctypes.c_int, _handle, _handle, _handle, _handle, Dims,
         Dims, Dims, Dims, _handle, _handle),
+    "dnnl_matmul_primitive_desc_create": (ctypes.POINTER(_handle),) + (_handle,) * 6,
     "dnnl_batch_normalization_forward_primitive_desc_create": (
         ctypes.POINTER(_handle), _handle, ctypes.c_int, _handle, _handle, ctypes.c_float,
         ctypes.c_uint, _handle),
@@ -115,6 +117,8 @@ def _load():
     lib.dnnl_memory_desc_equal.argtypes = (_handle, _handle)
     lib.dnnl_memory_desc_equal.restype = ctypes.c_int
     lib.dnnl_version.argtypes, lib.dnnl_version.restype = (), ctypes.POINTER(Version)
+    lib.dnnl_primitive_desc_query.argtypes = (_handle, ctypes.c_int, ctypes.c_int, _handle)
+    lib.dnnl_primitive_desc_query.restype = ctypes.c_int
     lib.dnnl_memory_desc_get_size.argtypes = (_handle,)
     lib.dnnl_memory_desc_get_size.restype = ctypes.c_size_t
     return lib
@@ -150,6 +154,15 @@ def version():
         return None
     v = lib.dnnl_version().contents
     return f"{v.major}.{v.minor}.{v.patch}"
+
+
+def implementation(pd):
+    """The name of the implementation oneDNN chose for a primitive descriptor ("jit:avx512_core",
+    "brg:avx512_core", ..., "ref:any" for its slow reference code)."""
+    name = ctypes.c_char_p()
+    check(lib.dnnl_primitive_desc_query(pd, QUERY_IMPL_INFO_STR, 0, ctypes.byref(name)),
+          "implementation query")
+    return name.value.decode()
 
 
 def takes(*arrays):

@@ -3,7 +3,7 @@ reorder between it and the layout the primitive chose (oneDNN's blocked layouts 
 user arrays stay plain, as PyTorch's NCHW tensors do around its oneDNN calls)."""
 import numpy as np
 
-from ..nn.functional import _workspace
+from .. import _workspace
 from . import library as _dnnl
 
 
@@ -24,10 +24,15 @@ def buffer(md):
 
 class Plan:
     """`users` maps each argument id to (user Desc or None, is_output); None means the caller
-    passes an array already in the primitive's layout (a workspace)."""
+    passes an array already in the primitive's layout (a workspace). Raises OneDNNError when
+    only oneDNN's reference implementation takes the problem, unless `allow_reference`."""
     __slots__ = ("primitive", "operands")
 
-    def __init__(self, pd, users):
+    def __init__(self, pd, users, allow_reference=False):
+        if not allow_reference and _dnnl.implementation(pd).startswith("ref"):
+            # oneDNN's reference code is far slower than the NumPy paths the callers fall back to
+            _dnnl.lib.dnnl_primitive_desc_destroy(pd)
+            raise _dnnl.OneDNNError("oneDNN: only its reference implementation takes this")
         self.primitive = _dnnl.Primitive(pd)
         self.operands = {}
         for arg, (user, is_output) in users.items():

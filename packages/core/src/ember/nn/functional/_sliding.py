@@ -8,7 +8,7 @@ on NumPy or CuPy arrays alike.
 import itertools
 
 from ..._device import array_module_of
-from . import _workspace
+from ... import _workspace
 
 
 def as_tuple(value, n, name, op):

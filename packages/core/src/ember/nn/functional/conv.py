@@ -13,7 +13,7 @@ from ...amp.autocast_mode import cast_inputs, state as _amp
 from ...autograd.grad_mode import state as _grad_state
 from ...autograd.graph import Node
 from ...ops._common import attach, check_same_device, requires_grad
-from . import _workspace
+from ... import _workspace
 from ._sliding import as_tuple, col2im, im2col, out_size, span
 
 

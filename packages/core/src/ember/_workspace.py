@@ -1,5 +1,5 @@
-"""Reused scratch memory for the convolution's large temporaries (im2col columns, padded
-inputs, col2im accumulators, GEMM outputs).
+"""Reused scratch memory for large temporaries: the NumPy convolution's (im2col columns, padded
+inputs, col2im accumulators, GEMM outputs) and operands in oneDNN's blocked layouts.
 
 Why: a fresh 75 MB NumPy buffer is mapped from the OS on each allocation and every page is
 faulted in on first write; copying ResNet-18's stage-1 columns into a reused buffer takes about
