@@ -7,14 +7,13 @@ import ctypes
 import numpy as np
 
 from . import library as _dnnl
-from .plan import Plan
+from .plan import Cache, Plan
 
 _USE_SCALE, _USE_SHIFT = 0x2, 0x4
 _MEAN, _VARIANCE, _SCALE = 49, 50, 51
 _DIFF_SRC, _DIFF_DST = _dnnl.ARG_SRC + _dnnl.DIFF, _dnnl.ARG_DST + _dnnl.DIFF
 _DIFF_SCALE, _DIFF_SHIFT = 255, 256
-_PLANS = {}
-_MAX_PLANS = 256
+_PLANS = Cache(256)
 
 
 def _build(shape, eps, affine):
@@ -41,25 +40,13 @@ def _build(shape, eps, affine):
     return Plan(pd, users)
 
 
-def _plan(shape, eps, affine):
-    key = (shape, eps, affine)
-    if key not in _PLANS:
-        try:
-            plan = _build(shape, eps, affine)
-        except _dnnl.OneDNNError:  # a problem oneDNN has no implementation for
-            plan = None
-        if len(_PLANS) >= _MAX_PLANS:
-            del _PLANS[next(iter(_PLANS))]
-        _PLANS[key] = plan
-    return _PLANS[key]
-
-
 def backward(x, g, mean, var, weight, eps):
     """x, g (N, C, L); mean, var (C,) the batch's (biased) statistics; weight (C,) or None.
     Returns (grad x, grad weight, grad bias), the last two None without weight; or None when
     oneDNN can't plan it."""
     affine = weight is not None
-    plan = _plan(x.shape, float(eps), affine)
+    plan = _PLANS.get((x.shape, float(eps), affine),
+                       lambda: _build(x.shape, float(eps), affine))
     if plan is None:
         return None
     gx = np.empty(x.shape, np.float32)

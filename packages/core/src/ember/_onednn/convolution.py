@@ -10,11 +10,10 @@ import ctypes
 import numpy as np
 
 from . import library as _dnnl
-from .plan import Plan
+from .plan import Cache, Plan
 
 FORWARD, BACKWARD_DATA, BACKWARD_WEIGHTS = "forward", "backward_data", "backward_weights"
-_PLANS = {}
-_MAX_PLANS = 256  # distinct conv shapes kept (a ResNet-50 has ~25)
+_PLANS = Cache(256)  # distinct problems kept (a ResNet-50 training step has ~75)
 
 
 def _spatial(geom):
@@ -83,18 +82,11 @@ def _build(kind, x_shape, w_shape, y_shape, groups, spatial):
 
 
 def _plan(kind, x_shape, w_shape, y_shape, groups, geom):
-    key = (kind, x_shape, w_shape, y_shape, groups, geom)
-    if key not in _PLANS:
+    def build():
         spatial = _spatial(geom)
-        try:
-            plan = None if spatial is None else _build(kind, x_shape, w_shape, y_shape, groups,
-                                                       spatial)
-        except _dnnl.OneDNNError:  # a problem oneDNN has no implementation for
-            plan = None
-        if len(_PLANS) >= _MAX_PLANS:
-            del _PLANS[next(iter(_PLANS))]
-        _PLANS[key] = plan
-    return _PLANS[key]
+        return None if spatial is None else _build(kind, x_shape, w_shape, y_shape, groups,
+                                                   spatial)
+    return _PLANS.get((kind, x_shape, w_shape, y_shape, groups, geom), build)
 
 
 def _shapes(x_shape, w_shape, geom):

@@ -20,7 +20,7 @@ import numpy as np
 
 from .._device import array_module_of
 from . import library as _dnnl
-from .plan import Plan
+from .plan import Cache, Plan
 
 _sgemm = None
 if _dnnl.lib is not None:
@@ -33,8 +33,7 @@ if _dnnl.lib is not None:
 
 # Below this many multiply-adds a 2-D product takes the single sgemm call.
 _SMALL = 1 << 18
-_PLANS = {}
-_MAX_PLANS = 512
+_PLANS = Cache(512)
 
 
 def _operand(m):
@@ -86,23 +85,17 @@ def _described(arr, ndim):
 def _plan(a, b, out):
     key = (a.shape, _element_strides(a), b.shape, _element_strides(b), out.shape,
            _element_strides(out))
-    if key not in _PLANS:
+
+    def build():  # raises OneDNNError when no fast implementation takes these strides
         descs = [_dnnl.Desc(shape, strides) for shape, strides in
                  ((key[0], key[1]), (key[2], key[3]), (key[4], key[5]))]
         pd = ctypes.c_void_p()
-        try:
-            _dnnl.check(_dnnl.lib.dnnl_matmul_primitive_desc_create(
-                ctypes.byref(pd), _dnnl.engine, descs[0].handle, descs[1].handle, None,
-                descs[2].handle, None), "matmul descriptor")
-            plan = Plan(pd, {_dnnl.ARG_SRC: (descs[0], False),
-                             _dnnl.ARG_WEIGHTS: (descs[1], False),
-                             _dnnl.ARG_DST: (descs[2], True)})
-        except _dnnl.OneDNNError:  # no fast implementation for these strides
-            plan = None
-        if len(_PLANS) >= _MAX_PLANS:
-            del _PLANS[next(iter(_PLANS))]
-        _PLANS[key] = plan
-    return _PLANS[key]
+        _dnnl.check(_dnnl.lib.dnnl_matmul_primitive_desc_create(
+            ctypes.byref(pd), _dnnl.engine, descs[0].handle, descs[1].handle, None,
+            descs[2].handle, None), "matmul descriptor")
+        return Plan(pd, {_dnnl.ARG_SRC: (descs[0], False), _dnnl.ARG_WEIGHTS: (descs[1], False),
+                         _dnnl.ARG_DST: (descs[2], True)})
+    return _PLANS.get(key, build)
 
 
 def _takes(a, b, out):

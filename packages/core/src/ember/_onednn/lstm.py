@@ -11,7 +11,7 @@ import ctypes
 import numpy as np
 
 from . import library as _dnnl
-from .plan import Plan, buffer
+from .plan import Cache, Plan, buffer
 
 _SRC_LAYER, _SRC_ITER, _SRC_ITER_C = _dnnl.ARG_SRC, _dnnl.ARG_SRC + 1, _dnnl.ARG_SRC + 2
 _DST_LAYER, _DST_ITER, _DST_ITER_C = _dnnl.ARG_DST, _dnnl.ARG_DST + 1, _dnnl.ARG_DST + 2
@@ -19,8 +19,7 @@ _W_LAYER, _W_ITER = _dnnl.ARG_WEIGHTS, _dnnl.ARG_WEIGHTS + 1
 _BIAS, _WORKSPACE, _DIFF = _dnnl.ARG_BIAS, _dnnl.ARG_WORKSPACE, _dnnl.DIFF
 _FORWARD_ARGS = (_SRC_LAYER, _SRC_ITER, _SRC_ITER_C, _W_LAYER, _W_ITER, _BIAS, _DST_LAYER,
                  _DST_ITER, _DST_ITER_C)
-_PLANS = {}
-_MAX_PLANS = 64
+_PLANS = Cache(64)
 _left2right = None  # see `_left_to_right`
 
 
@@ -91,27 +90,20 @@ def _dnnl_shape(arg, inputs, hidden):
 
 
 def _plans(steps, batch, inputs, hidden, reverse):
-    key = (steps, batch, inputs, hidden, reverse)
-    if key not in _PLANS:
-        try:
-            fwd, bwd, users = _descriptors(steps, batch, inputs, hidden, reverse)
-        except _dnnl.OneDNNError:  # a problem oneDNN has no implementation for
-            plans = None
-        else:
-            outputs = (_DST_LAYER, _DST_ITER, _DST_ITER_C)
-            # oneDNN names its CPU RNN "ref:any", but it runs packed GEMMs (24.1 ms for the
-            # benchmark's LSTM step against torch's 22.7), not reference loops.
-            forward = Plan(fwd, {**{arg: (users[arg], arg in outputs) for arg in _FORWARD_ARGS},
-                                 _WORKSPACE: (None, True)}, allow_reference=True)
-            backward_users = {arg: (users[arg], False) for arg in _FORWARD_ARGS}
-            backward_users.update({arg + _DIFF: (users[arg], arg not in outputs)
-                                   for arg in _FORWARD_ARGS})
-            backward_users[_WORKSPACE] = (None, False)
-            plans = forward, Plan(bwd, backward_users, allow_reference=True)
-        if len(_PLANS) >= _MAX_PLANS:
-            del _PLANS[next(iter(_PLANS))]
-        _PLANS[key] = plans
-    return _PLANS[key]
+    """(forward plan, backward plan), or None."""
+    def build():
+        fwd, bwd, users = _descriptors(steps, batch, inputs, hidden, reverse)
+        outputs = (_DST_LAYER, _DST_ITER, _DST_ITER_C)
+        # oneDNN names its CPU RNN "ref:any", but it runs packed GEMMs (24.1 ms for the
+        # benchmark's LSTM step against torch's 22.7), not reference loops.
+        forward = Plan(fwd, {**{arg: (users[arg], arg in outputs) for arg in _FORWARD_ARGS},
+                             _WORKSPACE: (None, True)}, allow_reference=True)
+        backward_users = {arg: (users[arg], False) for arg in _FORWARD_ARGS}
+        backward_users.update({arg + _DIFF: (users[arg], arg not in outputs)
+                               for arg in _FORWARD_ARGS})
+        backward_users[_WORKSPACE] = (None, False)
+        return forward, Plan(bwd, backward_users, allow_reference=True)
+    return _PLANS.get((steps, batch, inputs, hidden, reverse), build)
 
 
 def forward(x, w_ih, w_hh, bias, h0, c0, reverse):

@@ -1,6 +1,8 @@
 """A primitive bound to plain NumPy operands: per argument, the user's descriptor and the
 reorder between it and the layout the primitive chose (oneDNN's blocked layouts are fastest;
 user arrays stay plain, as PyTorch's NCHW tensors do around its oneDNN calls)."""
+import threading
+
 import numpy as np
 
 from .. import _workspace
@@ -72,3 +74,31 @@ class Plan:
         for convert, md, blocked, user, array in converted:
             _dnnl.execute(convert, [(_dnnl.ARG_SRC, md, blocked), (_dnnl.ARG_DST, user.handle,
                                                                    array)])
+
+
+class Cache:
+    """Plans by problem key, at most `size` of them (the oldest dropped). A problem oneDNN has
+    no (fast) implementation for is remembered as None, so its NumPy fallback is not re-planned
+    on every call. Safe to share between threads."""
+
+    def __init__(self, size):
+        self._plans, self._size, self._lock = {}, size, threading.Lock()
+
+    def __len__(self):
+        return len(self._plans)
+
+    def get(self, key, build):
+        """The plan for `key`, made by `build()` the first time (None if it raises
+        OneDNNError)."""
+        with self._lock:
+            if key in self._plans:
+                return self._plans[key]
+        try:
+            plan = build()
+        except _dnnl.OneDNNError:
+            plan = None
+        with self._lock:
+            if len(self._plans) >= self._size:
+                del self._plans[next(iter(self._plans))]
+            self._plans[key] = plan
+        return plan
