@@ -45,3 +45,17 @@ def test_forked_child_after_parent_used_onednn_runs_numpy_paths():
     child.join(10)
     assert result == (False, (2, 4, 7, 7), (9, 9))
     assert library.enabled
+
+
+@pytest.mark.skipif(not available(), reason="oneDNN (ember[onednn]) not installed")
+def test_set_num_threads_sizes_the_openmp_team():
+    get = library.lib.omp_get_max_threads
+    before = get()
+    try:
+        ember.set_num_threads(1)
+        assert get() == 1
+        x, w = ember.randn(2, 3, 9, 9), ember.randn(4, 3, 3, 3)
+        assert F.conv2d(x, w).shape == (2, 4, 7, 7)
+    finally:
+        ember.set_num_threads(before)
+    assert get() == before

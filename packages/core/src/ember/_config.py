@@ -2,6 +2,8 @@
 count, and `compile` (which ember does not do)."""
 import os
 
+from ._onednn import library as _onednn_library
+
 _state = {"deterministic": False, "warn_only": False, "num_threads": None}
 
 
@@ -21,11 +23,13 @@ def is_deterministic_algorithms_warn_only_enabled():
 
 
 def set_num_threads(num):
-    """Limit the BLAS/OpenMP thread pools NumPy uses to `num` threads (through threadpoolctl when
-    it is installed; otherwise the number is only recorded for `get_num_threads`)."""
+    """Limit the thread pools ember's CPU kernels use to `num` threads: oneDNN's OpenMP team
+    (for calls from this thread, as in PyTorch) and, through threadpoolctl when it is installed,
+    NumPy's BLAS; the number is recorded for `get_num_threads` either way."""
     if int(num) < 1:
         raise RuntimeError(f"set_num_threads expects a positive integer (got {num})")
     _state["num_threads"] = int(num)
+    _onednn_library.set_num_threads(int(num))
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:

@@ -165,6 +165,14 @@ def implementation(pd):
     return name.value.decode()
 
 
+def set_num_threads(num):
+    """Size the OpenMP team oneDNN's kernels use when called from this thread (the runtime's
+    omp_set_num_threads, found through libdnnl's own dependencies)."""
+    setter = getattr(lib, "omp_set_num_threads", None) if lib is not None else None
+    if setter is not None:
+        setter(ctypes.c_int(num))
+
+
 def takes(*arrays):
     """Whether oneDNN is on and takes these operands: non-empty NumPy float32 arrays."""
     return enabled and all(type(a) is np.ndarray and a.dtype == np.float32 and a.size
