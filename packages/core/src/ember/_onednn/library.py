@@ -129,7 +129,8 @@ class OneDNNError(RuntimeError):
 
 
 lib = _load()
-# Tests switch this off to compare the oneDNN paths with the NumPy ones in one process.
+# Whether ops take their oneDNN paths: ember.backends.mkldnn.enabled sets it (tests too, to
+# compare those paths with the NumPy ones in one process); forked children turn it off.
 enabled = lib is not None
 
 
