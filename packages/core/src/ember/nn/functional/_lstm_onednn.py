@@ -5,6 +5,7 @@ float32 NumPy tensors when oneDNN is loaded, and `recurrence` otherwise."""
 import numpy as np
 
 from ..._onednn import library as _onednn, lstm as _onednn_lstm
+from ..._tensor import Tensor
 from ...autograd.grad_mode import state as _grad_state
 from ...autograd.graph import Node
 from ...ops._common import attach, requires_grad
@@ -12,7 +13,8 @@ from ...ops._common import attach, requires_grad
 
 class MkldnnRnnLayerBackward0(Node):
     # Inputs (x, w_ih, b_ih, w_hh, b_hh, h0, c0); `present` marks the biases that exist.
-    # `arrays`: the forward's flat output, h_n and workspace, which oneDNN's backward reads.
+    # `arrays`: the forward's bias (b_ih + b_hh), flat output, h_n and workspace, which
+    # oneDNN's backward reads.
     __slots__ = ("reverse", "present", "arrays")
 
     def _inputs(self):
@@ -23,36 +25,27 @@ class MkldnnRnnLayerBackward0(Node):
         inputs = self._inputs()
         if _grad_state.enabled:
             return self._backward_with_graph(inputs, grad)
-        x, w_ih, b_ih, w_hh, b_hh, h0, c0 = (None if t is None else t._data for t in inputs)
+        x, w_ih, b_ih, w_hh, _, h0, c0 = (None if t is None else t._data for t in inputs)
+        bias, out, h_n, workspace = self.arrays
         gx, gw_ih, gw_hh, gb, gh0, gc0 = _onednn_lstm.backward(
-            x, w_ih, w_hh, _bias(b_ih, b_hh, w_hh), h0, c0, self.reverse, *self.arrays,
-            grad._data)
+            x, w_ih, w_hh, bias, h0, c0, self.reverse, out, h_n, workspace, grad._data)
         grads = (gx, gw_ih, gb, gw_hh, gb.copy() if b_ih is not None else gb, gh0, gc0)
-        return tuple(None if e is None or t is None else _wrap(g)
+        return tuple(None if e is None or t is None else Tensor._make(g)
                      for g, t, e in zip(grads, inputs, self.inputs))
 
     def _backward_with_graph(self, inputs, grad):
         """create_graph=True: differentiate the layer recomputed with ember ops, so the
         gradients carry a graph (as `rnn.RnnLayerBackward0` does)."""
-        from ...autograd import grad as autograd_grad
-        from ._rnn_composite import composite_output
+        from ._rnn_composite import composite_output, grads_with_graph
         from .linear import linear
         x, w_ih, b_ih, w_hh, b_hh, h0, c0 = inputs
         out = composite_output("LSTM", linear(x, w_ih, b_ih), w_hh, b_hh, h0, c0, None, None,
                                self.reverse)
-        wanted = [t for t, e in zip(inputs, self.inputs) if t is not None and e is not None]
-        found = iter(autograd_grad(out, wanted, grad, create_graph=True, allow_unused=True))
-        return tuple(next(found) if t is not None and e is not None else None
-                     for t, e in zip(inputs, self.inputs))
+        return grads_with_graph(out, inputs, self.inputs, grad)
 
     def release(self):
         super().release()
         self.arrays = None
-
-
-def _wrap(arr):
-    from ..._tensor import Tensor
-    return Tensor._make(arr)
 
 
 def _bias(b_ih, b_hh, w_hh):
@@ -69,16 +62,16 @@ def lstm_layer(x, w_ih, b_ih, w_hh, b_hh, h0, c0, reverse):
     if not _onednn.takes(*(t._data for t in tensors if t is not None)):
         return None
     arrays = [None if t is None else t._data for t in tensors]
-    result = _onednn_lstm.forward(arrays[0], arrays[1], arrays[3], _bias(arrays[2], arrays[4],
-                                                                          arrays[3]),
-                                  arrays[5], arrays[6], reverse)
+    bias = _bias(arrays[2], arrays[4], arrays[3])
+    result = _onednn_lstm.forward(arrays[0], arrays[1], arrays[3], bias, arrays[5], arrays[6],
+                                  reverse)
     if result is None:
         return None
     out, h_n, workspace = result
     node = None
     if requires_grad(*tensors):
         node = MkldnnRnnLayerBackward0(None)
-        node.reverse, node.arrays = reverse, (out, h_n, workspace)
+        node.reverse, node.arrays = reverse, (bias, out, h_n, workspace)
         node.present = tuple(t is not None for t in tensors)
         node.save(*(t for t in tensors if t is not None))
     result = attach(out, node, tensors)

@@ -46,3 +46,13 @@ def composite_output(mode, xproj, w_hh, b_hh, h0, c0, w_hr, mask, reverse):
             c = c_new
     ys = stack(outs)
     return cat([ys.reshape(-1), c.reshape(-1)]) if mode == "LSTM" else ys
+
+
+def grads_with_graph(out, inputs, edges, grad):
+    """The gradients of `out` (given `grad`) with respect to each of `inputs` that exists and has
+    an edge in `edges` (a node's `inputs`), None for the others, all carrying a graph."""
+    from ...autograd import grad as autograd_grad
+    wanted = [t for t, e in zip(inputs, edges) if t is not None and e is not None]
+    found = iter(autograd_grad(out, wanted, grad, create_graph=True, allow_unused=True))
+    return tuple(next(found) if t is not None and e is not None else None
+                 for t, e in zip(inputs, edges))

@@ -55,13 +55,9 @@ class RnnLayerBackward0(Node):
     def _backward_with_graph(self, inputs, grad):
         """create_graph=True: differentiate the layer recomputed with ember ops (see
         `_rnn_composite`), so the returned gradients carry a graph."""
-        from ...autograd import grad as autograd_grad
-        from ._rnn_composite import composite_output
+        from ._rnn_composite import composite_output, grads_with_graph
         out = composite_output(self.mode, *inputs[:5], inputs[5], self.mask, self.reverse)
-        wanted = [t for t, e in zip(inputs, self.inputs) if t is not None and e is not None]
-        found = iter(autograd_grad(out, wanted, grad, create_graph=True, allow_unused=True))
-        return tuple(next(found) if t is not None and e is not None else None
-                     for t, e in zip(inputs, self.inputs))
+        return grads_with_graph(out, inputs, self.inputs, grad)
 
     def release(self):
         super().release()
